@@ -1,0 +1,20 @@
+#pragma once
+// Kernel arguments for the attention forward kernels. Plain data: included by device code (NVRTC) and
+// by host code, so both sides agree on the layout by construction.
+// Strides are in elements. Q/O: (batch, seq, heads, dim); K/V: (batch, seq, heads_k, dim); LSE: (batch,
+// heads, seq_q) fp32, natural log.
+struct FlashFwdParams {
+  const void* q;
+  const void* k;
+  const void* v;
+  void* o;
+  float* lse;
+  long long q_batch_stride, k_batch_stride, v_batch_stride, o_batch_stride;
+  int q_row_stride, k_row_stride, v_row_stride, o_row_stride;
+  int q_head_stride, k_head_stride, v_head_stride, o_head_stride;
+  int seqlen_q, seqlen_k;
+  int heads, heads_per_kv;  // heads / heads_k
+  float scale;              // softmax scale (natural units)
+  float scale_log2;         // scale * log2(e): exp(x*scale) == exp2(x*scale_log2)
+  int causal;               // bottom-right aligned mask: key j visible to query i iff j <= i + seqlen_k - seqlen_q
+};

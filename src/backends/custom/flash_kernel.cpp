@@ -1,0 +1,66 @@
+#include "backends/custom/flash_kernel.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace attnlab {
+
+std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim) {
+  return fmt::format(
+      "#include \"sm80/flash_fwd_kernel.cuh\"\n"
+      "using KernelConfig = {};\n"
+      "extern \"C\" __global__ void __launch_bounds__(KernelConfig::kThreads)\n"
+      "{}(const FlashFwdParams p) {{ attnlab::sm80::flash_fwd<KernelConfig>(p); }}\n",
+      cfg.instantiation(dtype, head_dim), kFlashEntry);
+}
+
+CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch) {
+  if (auto why = cfg.constraint_violation(head_dim, ArchLimits::for_arch(arch)); !why.empty())
+    throw UserError(fmt::format("config {} is invalid for d={} on {}: {}", cfg.name(), head_dim, arch, why));
+  return compile({fmt::format("flash_fwd_{}_{}_d{}", cfg.name(), dtype_name(dtype), head_dim),
+                  flash_entry_source(cfg, dtype, head_dim), arch, {}});
+}
+
+FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t) {
+  FlashFwdParams f{};
+  f.q = t.q;
+  f.k = t.k;
+  f.v = t.v;
+  f.o = t.o;
+  f.lse = t.lse;
+  const int d = p.head_dim;
+  f.q_row_stride = f.o_row_stride = p.heads * d;
+  f.k_row_stride = f.v_row_stride = p.heads_k * d;
+  f.q_head_stride = f.o_head_stride = f.k_head_stride = f.v_head_stride = d;
+  f.q_batch_stride = f.o_batch_stride = (long long)p.seqlen_q * p.heads * d;
+  f.k_batch_stride = f.v_batch_stride = (long long)p.seqlen_k * p.heads_k * d;
+  f.seqlen_q = p.seqlen_q;
+  f.seqlen_k = p.seqlen_k;
+  f.heads = p.heads;
+  f.heads_per_kv = p.heads / p.heads_k;
+  f.scale = p.scale();
+  f.scale_log2 = float(double(p.scale()) * M_LOG2E);
+  f.causal = p.causal ? 1 : 0;
+  return f;
+}
+
+FlashKernel::FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch)
+    : cfg_(cfg), dtype_(dtype), head_dim_(head_dim), compiled_(compile_flash(cfg, dtype, head_dim, arch)) {
+  kernel_ = load_kernel(compiled_, kFlashEntry);
+}
+
+void FlashKernel::run(const AttnProblem& p, const AttnTensors& t, cudaStream_t stream) const {
+  p.validate_or_throw();
+  if (p.dtype != dtype_ || p.head_dim != head_dim_)
+    throw UserError(fmt::format("kernel compiled for {} d={} cannot run {}", dtype_name(dtype_), head_dim_, p.describe()));
+  if (!t.q || !t.k || !t.v || !t.o || !t.lse) throw UserError("attention call with a null tensor pointer");
+  FlashFwdParams params = make_flash_params(p, t);
+  void* args[] = {&params};
+  const dim3 grid((p.seqlen_q + cfg_.block_m - 1) / cfg_.block_m, p.heads, p.batch);
+  kernel_->launch(grid, dim3(cfg_.threads()), cfg_.smem_bytes(head_dim_), stream, args);
+}
+
+}  // namespace attnlab

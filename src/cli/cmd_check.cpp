@@ -1,0 +1,133 @@
+// attnlab check: the correctness matrix (dtypes x head dims x masks x shapes x configs) against the
+// CPU fp64 / GPU fp32 references; prints a summary table and exits non-zero on any failure.
+#include <fmt/format.h>
+
+#include <fstream>
+#include <map>
+
+#include <nlohmann/json.hpp>
+
+#include "backends/custom/flash_kernel.hpp"
+#include "check/checker.hpp"
+#include "check/inputs.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "runtime/device.hpp"
+
+namespace attnlab::cli {
+
+namespace {
+struct Opts {
+  std::vector<std::string> dtypes{"bf16", "fp16"};
+  std::vector<int> head_dims{64, 128, 256};
+  std::string mask = "both";
+  std::vector<std::string> configs{"all"};
+  uint64_t seed = 0;
+  std::string json;
+};
+
+std::vector<TileConfig> select_configs(const Opts& o, int d, const ArchLimits& limits) {
+  if (o.configs.size() == 1 && o.configs[0] == "all") return valid_space(d, limits);
+  if (o.configs.size() == 1 && o.configs[0] == "default") return {default_config(d, limits)};
+  std::vector<TileConfig> out;
+  for (auto& name : o.configs) {
+    auto c = TileConfig::parse(name);
+    if (auto why = c.constraint_violation(d, limits); !why.empty())
+      throw UserError(fmt::format("config {} is invalid for d={} on {}: {}", name, d, limits.arch, why));
+    out.push_back(c);
+  }
+  return out;
+}
+
+std::string shape_label(const AttnProblem& p) {
+  return fmt::format("B{} H{}:{} {}x{}", p.batch, p.heads, p.heads_k, p.seqlen_q, p.seqlen_k);
+}
+
+nlohmann::json to_json(const CheckResult& r) {
+  return {{"config", r.config},         {"dtype", dtype_name(r.problem.dtype)}, {"head_dim", r.problem.head_dim},
+          {"causal", r.problem.causal}, {"batch", r.problem.batch},             {"heads", r.problem.heads},
+          {"heads_k", r.problem.heads_k}, {"seqlen_q", r.problem.seqlen_q},     {"seqlen_k", r.problem.seqlen_k},
+          {"seed", r.seed},             {"reference", r.reference},             {"o_max_abs", r.o.max_abs},
+          {"o_rel_l2", r.o.rel_l2},     {"o_bad", r.o.bad},                     {"lse_max_abs", r.lse.max_abs},
+          {"lse_bad", r.lse.bad},       {"deterministic", r.deterministic},     {"pass", r.pass},
+          {"error", r.error}};
+}
+}  // namespace
+
+void add_check(CLI::App& app) {
+  auto* cmd = app.add_subcommand("check", "Check every config against the fp64/fp32 references on the shape matrix");
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--dtype", o->dtypes, "dtypes (bf16 fp16)")->delimiter(',');
+  cmd->add_option("--head-dim,-d", o->head_dims, "head dims (64 128 256)")->delimiter(',');
+  cmd->add_option("--mask", o->mask, "causal | none | both")->check(CLI::IsMember({"causal", "none", "both"}));
+  cmd->add_option("--configs", o->configs, "'all' (valid space), 'default', or config names")->delimiter(',');
+  cmd->add_option("--seed", o->seed, "input seed to reproduce a run (default: fresh per case)");
+  cmd->add_option("--json", o->json, "write every result to this JSON file");
+  cmd->callback([o] {
+    // Validate every argument before touching the GPU.
+    for (const auto& dt : o->dtypes) parse_dtype(dt);
+    for (int d : o->head_dims)
+      if (!is_supported_head_dim(d)) throw UserError(fmt::format("unsupported head dim {} (supported: {})", d, supported_head_dims()));
+    if (!(o->configs.size() == 1 && (o->configs[0] == "all" || o->configs[0] == "default")))
+      for (auto& name : o->configs) TileConfig::parse(name);
+    const DeviceInfo dev = require_device();
+    const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
+    std::vector<bool> masks;
+    if (o->mask != "causal") masks.push_back(false);
+    if (o->mask != "none") masks.push_back(true);
+    fmt::print("attnlab check on {} ({}), tolerances: bf16 O max-abs {} rel-L2 {}, fp16 O max-abs {} rel-L2 {}, LSE {}\n",
+               dev.name, dev.arch(), tolerance_for(DType::bf16).o_max_abs, tolerance_for(DType::bf16).o_rel_l2,
+               tolerance_for(DType::f16).o_max_abs, tolerance_for(DType::f16).o_rel_l2,
+               tolerance_for(DType::bf16).lse_max_abs);
+    fmt::print("{:<5} {:>4} {:<6} {:<20} {:>8} {:>10} {:>10} {:>10} {:<9} {}\n", "dtype", "d", "mask", "shape",
+               "pass", "O maxabs", "O relL2", "LSE maxabs", "ref", "seed");
+    nlohmann::json all = nlohmann::json::array();
+    int total = 0, failed = 0;
+    std::vector<CheckResult> failures;
+    for (const auto& dt_name : o->dtypes) {
+      const DType dt = parse_dtype(dt_name);
+      for (int d : o->head_dims) {
+        std::vector<std::unique_ptr<FlashKernel>> kernels;
+        for (auto& c : select_configs(*o, d, limits)) kernels.push_back(std::make_unique<FlashKernel>(c, dt, d, dev.arch()));
+        for (bool causal : masks) {
+          for (const auto& p : check_shapes(dt, d, causal)) {
+            const uint64_t seed = o->seed ? o->seed : fresh_seed();
+            CheckCase cc(p, seed, dev.arch());
+            int pass = 0;
+            double o_abs = 0, o_rel = 0, l_abs = 0;
+            for (auto& k : kernels) {
+              CheckResult r = cc.check(*k);
+              all.push_back(to_json(r));
+              ++total;
+              pass += r.pass;
+              o_abs = std::max(o_abs, r.o.max_abs);
+              o_rel = std::max(o_rel, r.o.rel_l2);
+              l_abs = std::max(l_abs, r.lse.max_abs);
+              if (!r.pass) {
+                ++failed;
+                failures.push_back(r);
+              }
+            }
+            fmt::print("{:<5} {:>4} {:<6} {:<20} {:>4}/{:<3} {:>10.2e} {:>10.2e} {:>10.2e} {:<9} {}\n", dt_name, d,
+                       causal ? "causal" : "none", shape_label(p), pass, kernels.size(), o_abs, o_rel, l_abs,
+                       cc.reference_kind(), seed);
+            std::fflush(stdout);
+          }
+        }
+      }
+    }
+    for (auto& r : failures)
+      fmt::print("FAIL {} {} {} seed={}: O maxabs {:.2e} relL2 {:.2e} bad {}, LSE maxabs {:.2e} bad {}, deterministic {}{}\n",
+                 r.config, r.problem.describe(), shape_label(r.problem), r.seed, r.o.max_abs, r.o.rel_l2, r.o.bad,
+                 r.lse.max_abs, r.lse.bad, r.deterministic, r.error.empty() ? "" : ", error: " + r.error);
+    if (!o->json.empty()) {
+      std::ofstream f(o->json);
+      if (!f) throw UserError(o->json + ": cannot write");
+      f << all.dump(1) << "\n";
+    }
+    fmt::print("{} of {} checks passed\n", total - failed, total);
+    if (failed) throw CLI::RuntimeError(1);
+  });
+}
+
+}  // namespace attnlab::cli

@@ -1,0 +1,119 @@
+// attnlab run: attention forward on .npy inputs, so a user can compare against their own framework.
+// Q (B,Sq,H,d) and K/V (B,Sk,Hk,d) (or without the batch axis). fp16 as <f2; bf16 as <u2 holding the
+// bfloat16 bit patterns; <f4/<f8 with --dtype (rounded to it). O is written in the input's storage
+// dtype, LSE as <f4 (B,H,Sq), natural log.
+#include <fmt/format.h>
+
+#include "backends/custom/flash_kernel.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "io/npy.hpp"
+#include "runtime/cuda_check.hpp"
+#include "runtime/device.hpp"
+#include "runtime/device_buffer.hpp"
+
+namespace attnlab::cli {
+
+namespace {
+struct Opts {
+  std::string q, k, v, out, lse, dtype, config;
+  bool causal = false;
+  float scale = 0.f;
+};
+
+struct Shape4 {
+  int64_t b, s, h, d;
+};
+
+Shape4 shape_of(const NpyArray& a, const std::string& path) {
+  if (a.shape.size() == 4) return {a.shape[0], a.shape[1], a.shape[2], a.shape[3]};
+  if (a.shape.size() == 3) return {1, a.shape[0], a.shape[1], a.shape[2]};
+  throw UserError(fmt::format("{}: expected shape (batch, seq, heads, dim) or (seq, heads, dim), got {} dims", path,
+                              a.shape.size()));
+}
+
+std::vector<uint16_t> to_bits16(const NpyArray& a, DType dt) {
+  std::vector<uint16_t> bits(a.numel());
+  if ((a.descr == "<f2" && dt == DType::f16) || (a.descr == "<u2" && dt == DType::bf16)) {
+    std::memcpy(bits.data(), a.data.data(), bits.size() * 2);
+    return bits;
+  }
+  auto f = npy_to_float(a);
+  for (size_t i = 0; i < f.size(); ++i) bits[i] = to_bits(dt, f[i]);
+  return bits;
+}
+}  // namespace
+
+void add_run(CLI::App& app) {
+  auto* cmd = app.add_subcommand("run", "Run attention forward on .npy inputs and write O (and LSE) as .npy");
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--q", o->q, "query .npy (batch, seq_q, heads, dim)")->required();
+  cmd->add_option("--k", o->k, "key .npy (batch, seq_k, heads_k, dim)")->required();
+  cmd->add_option("--v", o->v, "value .npy (batch, seq_k, heads_k, dim)")->required();
+  cmd->add_option("--out,-o", o->out, "output O .npy (same storage dtype as --q)")->required();
+  cmd->add_option("--lse", o->lse, "output LSE .npy (<f4, batch x heads x seq_q)");
+  cmd->add_flag("--causal", o->causal, "causal mask, aligned bottom-right when seq_q != seq_k");
+  cmd->add_option("--scale", o->scale, "softmax scale (default 1/sqrt(dim))");
+  cmd->add_option("--dtype", o->dtype, "bf16 | fp16 (default: fp16 for <f2, bf16 for <u2; required for <f4)");
+  cmd->add_option("--config", o->config, "tile config name (default: the head dim's default)");
+  cmd->callback([o] {
+    NpyArray q = read_npy(o->q), k = read_npy(o->k), v = read_npy(o->v);
+    if (q.descr != k.descr || q.descr != v.descr)
+      throw UserError(fmt::format("q, k, v must have the same dtype (got {}, {}, {})", q.descr, k.descr, v.descr));
+    DType dt;
+    if (!o->dtype.empty()) dt = parse_dtype(o->dtype);
+    else if (q.descr == "<f2") dt = DType::f16;
+    else if (q.descr == "<u2") dt = DType::bf16;
+    else throw UserError(fmt::format("{}: dtype {} needs --dtype bf16|fp16 (values are rounded to it)", o->q, q.descr));
+    if ((q.descr == "<f2" && dt == DType::bf16) || (q.descr == "<u2" && dt == DType::f16))
+      throw UserError(fmt::format("{}: storage {} does not hold {}", o->q, q.descr, dtype_name(dt)));
+    const Shape4 sq = shape_of(q, o->q), sk = shape_of(k, o->k), sv = shape_of(v, o->v);
+    if (sk.b != sv.b || sk.s != sv.s || sk.h != sv.h || sk.d != sv.d)
+      throw UserError("k and v must have the same shape");
+    if (sq.b != sk.b) throw UserError(fmt::format("batch of q ({}) and k ({}) differ", sq.b, sk.b));
+    if (sq.d != sk.d) throw UserError(fmt::format("head dim of q ({}) and k ({}) differ", sq.d, sk.d));
+    AttnProblem p;
+    p.batch = int(sq.b);
+    p.seqlen_q = int(sq.s);
+    p.heads = int(sq.h);
+    p.head_dim = int(sq.d);
+    p.seqlen_k = int(sk.s);
+    p.heads_k = int(sk.h);
+    p.dtype = dt;
+    p.causal = o->causal;
+    p.softmax_scale = o->scale;
+    p.validate_or_throw();
+
+    const DeviceInfo dev = require_device();
+    const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
+    const TileConfig cfg = o->config.empty() ? default_config(p.head_dim, limits) : TileConfig::parse(o->config);
+    FlashKernel kernel(cfg, dt, p.head_dim, dev.arch());
+    DeviceBuffer dq(p.q_elems() * 2), dk(p.kv_elems() * 2), dv(p.kv_elems() * 2), dout(p.q_elems() * 2),
+        dlse(p.lse_elems() * 4);
+    dq.upload(to_bits16(q, dt));
+    dk.upload(to_bits16(k, dt));
+    dv.upload(to_bits16(v, dt));
+    dout.fill_bytes(0xff);
+    dlse.fill_bytes(0xff);
+    kernel.run(p, {dq.get(), dk.get(), dv.get(), dout.get(), dlse.as<float>()}, nullptr);
+    ATTN_CUDA(cudaDeviceSynchronize());
+    auto bits = dout.download<uint16_t>(p.q_elems());
+    NpyArray out;
+    if (q.descr == "<f2" || q.descr == "<u2") {
+      out.descr = q.descr;
+      out.shape = q.shape;
+      out.data.resize(bits.size() * 2);
+      std::memcpy(out.data.data(), bits.data(), out.data.size());
+    } else {
+      std::vector<float> f(bits.size());
+      for (size_t i = 0; i < f.size(); ++i) f[i] = from_bits(dt, bits[i]);
+      out = npy_from_float(f, q.shape, q.descr);
+    }
+    write_npy(o->out, out);
+    if (!o->lse.empty())
+      write_npy(o->lse, npy_from_float(dlse.download<float>(p.lse_elems()), {sq.b, sq.h, sq.s}, "<f4"));
+    fmt::print("{} config {} -> {}{}\n", p.describe(), cfg.name(), o->out, o->lse.empty() ? "" : ", " + o->lse);
+  });
+}
+
+}  // namespace attnlab::cli

@@ -1,0 +1,13 @@
+#pragma once
+// Each subcommand is a thin file: it declares its flags on the CLI11 app and calls the library.
+#include <CLI/CLI.hpp>
+
+namespace attnlab::cli {
+
+void add_devices(CLI::App& app);
+void add_configs(CLI::App& app);
+void add_check(CLI::App& app);
+void add_run(CLI::App& app);
+void add_bench(CLI::App& app);
+
+}  // namespace attnlab::cli

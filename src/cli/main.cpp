@@ -1,0 +1,33 @@
+// attnlab: FlashAttention forward kernel toolkit. Subcommands live in cmd_*.cpp.
+#include <cstdio>
+#include <exception>
+
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "runtime/nvrtc_compiler.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"attnlab: build, check, time and tune a FlashAttention forward kernel family"};
+  app.set_version_flag("--version", ATTNLAB_VERSION);
+  app.require_subcommand(1);
+  attnlab::cli::add_devices(app);
+  attnlab::cli::add_configs(app);
+  attnlab::cli::add_check(app);
+  attnlab::cli::add_run(app);
+  attnlab::cli::add_bench(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const attnlab::UserError& e) {
+    std::fprintf(stderr, "attnlab: error: %s\n", e.what());
+    return 2;
+  } catch (const attnlab::CompileError& e) {
+    std::fprintf(stderr, "attnlab: error: %s\n%s\n", e.what(), e.log().c_str());
+    return 3;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "attnlab: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,20 @@
+#pragma once
+// Every CUDA runtime / driver call is checked; failures throw with the call text and location.
+#include <cuda_runtime_api.h>
+
+#include <stdexcept>
+#include <string>
+
+namespace attnlab::detail {
+[[noreturn]] void throw_cuda_error(cudaError_t e, const char* what, const char* file, int line);
+[[noreturn]] void throw_cu_error(int e, const char* what, const char* file, int line);
+}  // namespace attnlab::detail
+
+#define ATTN_CUDA(call)                                                                      \
+  do {                                                                                       \
+    cudaError_t attn_e_ = (call);                                                            \
+    if (attn_e_ != cudaSuccess) ::attnlab::detail::throw_cuda_error(attn_e_, #call, __FILE__, __LINE__); \
+  } while (0)
+
+// After a launch: the launch error, then (when sync) the execution error.
+#define ATTN_CHECK_LAUNCH() ATTN_CUDA(cudaGetLastError())

@@ -1,0 +1,93 @@
+#include "runtime/driver_api.hpp"
+
+#include <cuda_runtime_api.h>
+
+#include <mutex>
+#include <stdexcept>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "runtime/cuda_check.hpp"
+
+namespace attnlab::driver {
+namespace {
+
+struct Table {
+  CUresult (*module_load_data)(CUmodule*, const void*) = nullptr;
+  CUresult (*module_unload)(CUmodule) = nullptr;
+  CUresult (*module_get_function)(CUfunction*, CUmodule, const char*) = nullptr;
+  CUresult (*func_set_attribute)(CUfunction, CUfunction_attribute, int) = nullptr;
+  CUresult (*func_get_attribute)(int*, CUfunction_attribute, CUfunction) = nullptr;
+  CUresult (*launch_kernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
+                            CUstream, void**, void**) = nullptr;
+  CUresult (*get_error_name)(CUresult, const char**) = nullptr;
+};
+
+template <class Fn>
+void resolve(const char* symbol, Fn& fn) {
+  void* p = nullptr;
+  cudaDriverEntryPointQueryResult status{};
+  ATTN_CUDA(cudaGetDriverEntryPointByVersion(symbol, &p, 12000, cudaEnableDefault, &status));
+  if (status != cudaDriverEntryPointSuccess || !p)
+    throw std::runtime_error(fmt::format("CUDA driver entry point {} not found", symbol));
+  fn = reinterpret_cast<Fn>(p);
+}
+
+const Table& table() {
+  static Table t;
+  static std::once_flag once;
+  std::call_once(once, [] {
+    resolve("cuModuleLoadData", t.module_load_data);
+    resolve("cuModuleUnload", t.module_unload);
+    resolve("cuModuleGetFunction", t.module_get_function);
+    resolve("cuFuncSetAttribute", t.func_set_attribute);
+    resolve("cuFuncGetAttribute", t.func_get_attribute);
+    resolve("cuLaunchKernel", t.launch_kernel);
+    resolve("cuGetErrorName", t.get_error_name);
+  });
+  return t;
+}
+
+void check(CUresult r, const char* what) {
+  if (r == CUDA_SUCCESS) return;
+  const char* name = "unknown";
+  if (table().get_error_name) table().get_error_name(r, &name);
+  throw std::runtime_error(fmt::format("CUDA driver error {} ({}) in {}", name, int(r), what));
+}
+
+}  // namespace
+
+CUmodule module_load(const void* image) {
+  CUmodule m = nullptr;
+  check(table().module_load_data(&m, image), "cuModuleLoadData");
+  return m;
+}
+
+void module_unload(CUmodule m) noexcept {
+  if (m) table().module_unload(m);
+}
+
+CUfunction module_get_function(CUmodule m, const char* name) {
+  CUfunction f = nullptr;
+  check(table().module_get_function(&f, m, name), "cuModuleGetFunction");
+  return f;
+}
+
+void func_set_attribute(CUfunction f, CUfunction_attribute attr, int value) {
+  check(table().func_set_attribute(f, attr, value), "cuFuncSetAttribute");
+}
+
+int func_get_attribute(CUfunction f, CUfunction_attribute attr) {
+  int v = 0;
+  check(table().func_get_attribute(&v, attr, f), "cuFuncGetAttribute");
+  return v;
+}
+
+void launch(CUfunction f, dim3 grid, dim3 block, unsigned smem_bytes, cudaStream_t stream, void** params) {
+  check(table().launch_kernel(f, grid.x, grid.y, grid.z, block.x, block.y, block.z, smem_bytes,
+                              reinterpret_cast<CUstream>(stream), params, nullptr),
+        "cuLaunchKernel");
+}
+
+}  // namespace attnlab::driver

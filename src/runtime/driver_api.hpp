@@ -1,0 +1,18 @@
+#pragma once
+// The few driver-API entry points attnlab needs (module load, function lookup, launch), resolved at run
+// time through cudart's cudaGetDriverEntryPointByVersion. Nothing links libcuda, so the binary runs on
+// machines without a driver (CI) and reports "no CUDA device" there. cuda.h is used for types only.
+#include <cuda.h>
+#include <cuda_runtime_api.h>
+
+namespace attnlab::driver {
+
+// Each throws std::runtime_error naming the call and the driver's error when it fails.
+CUmodule module_load(const void* image);
+void module_unload(CUmodule m) noexcept;
+CUfunction module_get_function(CUmodule m, const char* name);
+void func_set_attribute(CUfunction f, CUfunction_attribute attr, int value);
+int func_get_attribute(CUfunction f, CUfunction_attribute attr);
+void launch(CUfunction f, dim3 grid, dim3 block, unsigned smem_bytes, cudaStream_t stream, void** params);
+
+}  // namespace attnlab::driver

@@ -1,0 +1,51 @@
+#pragma once
+// NVRTC compilation of an entry source (which #includes the embedded kernel headers) to a cubin for one
+// architecture, with an on-disk cache keyed by a hash of source + headers + options + arch + NVRTC
+// version. Safe when several threads or processes share the cache: entries appear by atomic rename.
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace attnlab {
+
+struct CompileRequest {
+  std::string name;    // program name, used in messages
+  std::string source;  // entry translation unit
+  std::string arch;    // "sm_80", "sm_89", "sm_90a"
+  std::vector<std::string> options;  // extra NVRTC options
+};
+
+// From the ptxas report (--ptxas-options=-v).
+struct KernelResources {
+  int registers = -1;
+  int static_smem = 0;
+  int stack_frame = 0;
+  int spill_stores = 0;
+  int spill_loads = 0;
+  int barriers = 0;
+};
+
+struct CompiledKernel {
+  std::string key;    // 32 hex digits
+  std::string cubin;  // bytes
+  std::string log;    // NVRTC + ptxas log
+  KernelResources resources;
+  bool from_cache = false;
+};
+
+class CompileError : public std::runtime_error {
+ public:
+  CompileError(const std::string& what, std::string log) : std::runtime_error(what), log_(std::move(log)) {}
+  const std::string& log() const { return log_; }
+
+ private:
+  std::string log_;
+};
+
+CompiledKernel compile(const CompileRequest& req);  // cached; throws CompileError with the NVRTC log
+KernelResources parse_ptxas_report(const std::string& log);
+std::string kernel_cache_dir();  // $ATTNLAB_CACHE_DIR, else $XDG_CACHE_HOME/attnlab, else ~/.cache/attnlab
+std::string cache_key(const CompileRequest& req);
+bool is_supported_arch(const std::string& arch);  // sm_80, sm_86, sm_89, sm_90, sm_90a, sm_100a ...
+
+}  // namespace attnlab

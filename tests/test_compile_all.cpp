@@ -1,0 +1,86 @@
+// NVRTC compiles every config of the valid space for sm_80, sm_89 and sm_90a, both dtypes, every head
+// dim, and the ptxas report is parsed (registers, shared memory, spills). Runs without a GPU.
+#include <gtest/gtest.h>
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "backends/custom/flash_kernel.hpp"
+
+namespace attnlab {
+
+struct Job {
+  std::string arch;
+  DType dtype;
+  int d;
+  TileConfig cfg;
+};
+
+TEST(CompileAll, EveryConfigEveryArch) {
+  std::vector<Job> jobs;
+  for (std::string arch : {"sm_80", "sm_89", "sm_90a"})
+    for (DType dt : {DType::bf16, DType::f16})
+      for (int d : {64, 128, 256}) {
+        auto space = valid_space(d, ArchLimits::for_arch(arch));
+        ASSERT_FALSE(space.empty()) << arch << " d=" << d;
+        for (auto& c : space) jobs.push_back({arch, dt, d, c});
+      }
+  std::atomic<size_t> next{0};
+  std::mutex m;
+  std::vector<std::string> failures, spilling;
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+      const Job& j = jobs[i];
+      const std::string what = fmt::format("{} {} d={} {}", j.arch, dtype_name(j.dtype), j.d, j.cfg.name());
+      try {
+        CompiledKernel k = compile_flash(j.cfg, j.dtype, j.d, j.arch);
+        const auto& r = k.resources;
+        std::lock_guard lk(m);
+        if (k.cubin.size() < 1000 || r.registers <= 0 || r.registers > 255 || r.spill_stores < 0)
+          failures.push_back(what + fmt::format(": bad ptxas report (regs {}, cubin {} B)", r.registers, k.cubin.size()));
+        if (r.spill_stores > 0) spilling.push_back(what + fmt::format(" ({} B spilled)", r.spill_stores));
+      } catch (const std::exception& e) {
+        std::lock_guard lk(m);
+        failures.push_back(what + ": " + e.what());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  for (auto& f : failures) ADD_FAILURE() << f;
+  fmt::print("compiled {} kernels; {} spill registers (kept in the space, the tuner measures them)\n", jobs.size(),
+             spilling.size());
+}
+
+TEST(CompileAll, DefaultConfigsDoNotSpill) {
+  for (std::string arch : {"sm_80", "sm_89", "sm_90a"})
+    for (int d : {64, 128, 256}) {
+      auto limits = ArchLimits::for_arch(arch);
+      auto c = default_config(d, limits);
+      auto k = compile_flash(c, DType::bf16, d, arch);
+      EXPECT_EQ(k.resources.spill_stores, 0) << arch << " d=" << d << " " << c.name();
+      EXPECT_LE(c.smem_bytes(d), limits.smem_optin);
+    }
+}
+
+TEST(CompileAll, PtxasReportParsing) {
+  const std::string log =
+      "ptxas info    : Compiling entry function 'x' for 'sm_90a'\n"
+      "ptxas info    : Function properties for x\n"
+      "    8 bytes stack frame, 12 bytes spill stores, 16 bytes spill loads\n"
+      "ptxas info    : Used 168 registers, used 1 barriers, 1024 bytes smem, 392 bytes cmem[0]\n";
+  auto r = parse_ptxas_report(log);
+  EXPECT_EQ(r.registers, 168);
+  EXPECT_EQ(r.stack_frame, 8);
+  EXPECT_EQ(r.spill_stores, 12);
+  EXPECT_EQ(r.spill_loads, 16);
+  EXPECT_EQ(r.static_smem, 1024);
+  EXPECT_EQ(r.barriers, 1);
+}
+
+}  // namespace attnlab
