@@ -2,6 +2,7 @@
 // gate on the same shape (a kernel that fails the check is not timed).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "backends/custom/flash_kernel.hpp"
@@ -20,7 +21,7 @@ struct Opts {
   int heads_k = 0;
   bool causal = false;
   std::string dtype = "bf16";
-  std::string config;
+  std::vector<std::string> configs;
   double max_time = 15;
   bool no_check = false;
 };
@@ -57,7 +58,8 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--heads-k", o->heads_k, "K/V heads for GQA/MQA (default: = heads)");
   cmd->add_flag("--causal", o->causal, "causal mask");
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
-  cmd->add_option("--config", o->config, "tile config name (default: the head dim's default)");
+  cmd->add_option("--config,--configs", o->configs, "tile config names, or 'all' for the valid space (default: the head dim's default)")
+      ->delimiter(',');
   cmd->add_option("--max-time", o->max_time, "timing limit in seconds")->capture_default_str();
   cmd->add_flag("--no-check", o->no_check, "skip the correctness gate (not recommended)");
   cmd->callback([o] {
@@ -68,30 +70,50 @@ void add_bench(CLI::App& app) {
     p.validate_or_throw();
     const DeviceInfo dev = require_device();
     const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
-    const TileConfig cfg = o->config.empty() ? default_config(p.head_dim, limits) : TileConfig::parse(o->config);
-    FlashKernel kernel(cfg, p.dtype, p.head_dim, dev.arch());
+    std::vector<TileConfig> configs;
+    if (o->configs.empty()) configs = {default_config(p.head_dim, limits)};
+    else if (o->configs.size() == 1 && o->configs[0] == "all") configs = valid_space(p.head_dim, limits);
+    else
+      for (auto& n : o->configs) configs.push_back(TileConfig::parse(n));
     const uint64_t seed = fresh_seed();
     CheckCase cc(p, seed, dev.arch());
-    if (!o->no_check) {
-      CheckResult r = cc.check(kernel);
-      if (!r.pass)
-        throw UserError(fmt::format("{} fails the check on {} (seed {}): O max-abs {:.2e} rel-L2 {:.2e}, deterministic {}{}",
-                                    cfg.name(), p.describe(), seed, r.o.max_abs, r.o.rel_l2, r.deterministic,
-                                    r.error.empty() ? "" : ", " + r.error));
-      fmt::print("check: pass (O max-abs {:.2e}, rel-L2 {:.2e}, {} reference, seed {})\n", r.o.max_abs, r.o.rel_l2,
-                 r.reference, seed);
-    }
-    // Time on the checked inputs (random data, never zeros); outputs are overwritten each run.
+    DeviceBuffer out(p.q_elems() * 2), lse(p.lse_elems() * 4);
+    const auto tensors = cc.tensors(out.get(), lse.as<float>());
     MeasureOptions mo;
     mo.stop.max_time_s = o->max_time;
-    DeviceBuffer out(p.q_elems() * 2), lse(p.lse_elems() * 4);
-    auto tensors = cc.tensors(out.get(), lse.as<float>());
-    Measurement m = measure([&](cudaStream_t s) { kernel.run(p, tensors, s); }, mo);
-    const double tflops = p.flops() / (m.stats.median * 1e-6) / 1e12;
-    fmt::print("{} {} on {}: median {:.1f} us (q1 {:.1f}, q3 {:.1f}, min {:.1f}), {} samples, rsd {:.2f}% ({}), {:.1f} TFLOP/s\n",
-               cfg.name(), p.describe(), dev.name, m.stats.median, m.stats.q1, m.stats.q3, m.stats.min, m.stats.count,
-               m.stats.rel_stdev * 100, stop_reason_name(m.stop), tflops);
-    if (!m.warning.empty()) fmt::print(stderr, "warning: {}\n", m.warning);
+    std::vector<std::pair<double, std::string>> ranking;
+    for (const auto& cfg : configs) {
+      FlashKernel kernel(cfg, p.dtype, p.head_dim, dev.arch());
+      if (!o->no_check) {
+        CheckResult r = cc.check(kernel);
+        if (!r.pass) {
+          const std::string msg = fmt::format("{} fails the check on {} (seed {}): O max-abs {:.2e} rel-L2 {:.2e}, deterministic {}{}",
+                                              cfg.name(), p.describe(), seed, r.o.max_abs, r.o.rel_l2, r.deterministic,
+                                              r.error.empty() ? "" : ", " + r.error);
+          if (configs.size() == 1) throw UserError(msg);
+          fmt::print("{}: not timed\n", msg);
+          continue;
+        }
+        fmt::print("check: pass (O max-abs {:.2e}, rel-L2 {:.2e}, {} reference, seed {})\n", r.o.max_abs, r.o.rel_l2,
+                   r.reference, seed);
+      }
+      // Timed on the checked inputs (random data, never zeros); outputs are overwritten each run.
+      Measurement m = measure([&](cudaStream_t s) { kernel.run(p, tensors, s); }, mo);
+      const double tflops = p.flops() / (m.stats.median * 1e-6) / 1e12;
+      const auto& res = kernel.compiled().resources;
+      fmt::print("{} {} on {}: median {:.1f} us (q1 {:.1f}, q3 {:.1f}, min {:.1f}), {} samples, rsd {:.2f}% ({}), "
+                 "{} regs, {} B spilled, {:.1f} TFLOP/s\n",
+                 cfg.name(), p.describe(), dev.name, m.stats.median, m.stats.q1, m.stats.q3, m.stats.min, m.stats.count,
+                 m.stats.rel_stdev * 100, stop_reason_name(m.stop), res.registers, res.spill_stores, tflops);
+      if (!m.warning.empty()) fmt::print(stderr, "warning: {}\n", m.warning);
+      std::fflush(stdout);
+      ranking.push_back({tflops, cfg.name()});
+    }
+    if (ranking.size() > 1) {
+      std::sort(ranking.rbegin(), ranking.rend());
+      fmt::print("ranking ({}):\n", p.describe());
+      for (auto& [t, n] : ranking) fmt::print("  {:<22} {:7.1f} TFLOP/s\n", n, t);
+    }
   });
 }
 

@@ -123,6 +123,7 @@ TileConfig default_config(int head_dim, const ArchLimits& limits) {
   // then smaller tiles for architectures with less shared memory.
   std::vector<const char*> prefs;
   if (head_dim == 64) prefs = {"m128n64w4s2-swz-qsm", "m64n64w4s2-swz-qsm"};
+  else if (head_dim == 128) prefs = {"m128n64w4s2-swz-qsm", "m64n64w4s2-swz-qsm", "m64n32w4s2-swz-qsm"};
   else prefs = {"m128n64w8s2-swz-qsm", "m64n64w4s2-swz-qsm", "m64n32w4s2-swz-qsm"};
   for (const char* name : prefs) {
     TileConfig c = TileConfig::parse(name);
