@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake ninja-build g++ nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libsqlite3-dev)
 # Pinned wheels: headers only, installed with --no-deps --target so nothing touches site-packages.
-WHEELS=(nvidia-cutlass==4.2.0.0 nvidia-cudnn-frontend==1.32.0 nvidia-cuda-cuobjdump==13.2.51)
+WHEELS=(nvidia-cutlass==4.2.0.0 nvidia-cudnn-frontend==1.32.0 nvidia-cuda-cuobjdump==13.2.51 cuda-bench==0.3.0)
 DEPS_DIR=.deps/py
 
 missing=()
@@ -20,13 +20,13 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ ! -f "$DEPS_DIR/.complete" ]; then
+if [ "$(cat "$DEPS_DIR/.complete" 2>/dev/null)" != "${WHEELS[*]}" ]; then
   echo "install-deps: pip wheels -> $DEPS_DIR"
   rm -rf "$DEPS_DIR"; mkdir -p "$DEPS_DIR"
   python3 -m pip install -q --no-deps --target "$DEPS_DIR" "${WHEELS[@]}" || {
     echo "install-deps: warning: could not install the header wheels (${WHEELS[*]}); CUTLASS/cuDNN backends will be disabled" >&2
     exit 0; }
-  touch "$DEPS_DIR/.complete"
+  echo "${WHEELS[*]}" > "$DEPS_DIR/.complete"
 fi
 
 if [ ! -x /usr/local/cuda/bin/nvcc ] && ! command -v nvcc >/dev/null; then

@@ -86,3 +86,18 @@ TEST(CompileAll, PtxasReportParsing) {
 }
 
 }  // namespace attnlab
+
+namespace attnlab {
+// The tuning space adds BLOCK_M 256, odd BLOCK_N and 4 stages: one config per new value compiles cleanly.
+TEST(CompileAll, TuningSpaceNewKnobValues) {
+  const auto limits = ArchLimits::for_arch("sm_90a");
+  for (const char* name : {"m256n32w8s2-swz-qsm", "m128n48w4s2-swz-qsm", "m128n80w8s2-swz-qsm", "m128n96w8s2-swz-qsm",
+                           "m128n112w8s2-swz-qsm", "m128n64w8s4-swz-qsm"}) {
+    auto c = TileConfig::parse(name);
+    ASSERT_EQ(c.constraint_violation(128, limits), "") << name;
+    auto k = compile_flash(c, DType::bf16, 128, "sm_90a");
+    EXPECT_GT(k.resources.registers, 0) << name;
+  }
+  EXPECT_GT(valid_space(128, limits, KnobValues::tuning()).size(), 3 * valid_space(128, limits).size());
+}
+}  // namespace attnlab

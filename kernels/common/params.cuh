@@ -17,4 +17,5 @@ struct FlashFwdParams {
   float scale;              // softmax scale (natural units)
   float scale_log2;         // scale * log2(e): exp(x*scale) == exp2(x*scale_log2)
   int causal;               // bottom-right aligned mask: key j visible to query i iff j <= i + seqlen_k - seqlen_q
+  long long* micro_cycles;  // microbenchmark builds only: per-CTA clock64 cycles of the mainloop
 };

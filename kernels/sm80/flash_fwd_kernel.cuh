@@ -19,7 +19,9 @@ namespace attnlab::sm80 {
 
 // Causal is a runtime flag: it only moves the loop bound and the mask limit, so one instantiation
 // serves both (half the NVRTC time, same SASS in the unmasked iterations).
-template <class Cfg>
+// kMicro (the tile microbenchmark, `attnlab micro`): the same code, plus clock64 around the mainloop
+// written per CTA to p.micro_cycles.
+template <class Cfg, bool kMicro>
 __device__ __forceinline__ void flash_fwd_impl(const FlashFwdParams& p, u16* smem) {
   const bool causal = p.causal != 0;
   constexpr int S = Cfg::kStages, BM = Cfg::kBlockM, BN = Cfg::kBlockN;
@@ -80,6 +82,8 @@ __device__ __forceinline__ void flash_fwd_impl(const FlashFwdParams& p, u16* sme
   const LdsmOffsets<Cfg> ldsm(lane);
   const u32 sQ_warp = smem_u32(sQ) + 2 * warp_row0 * Cfg::kRowElems;  // warp_row0 % 16 == 0: swizzle-neutral
 
+  long long t_start = 0;
+  if constexpr (kMicro) t_start = clock64();
   for (int j = 0; j < n_blocks; ++j) {
     cp_async_wait<2 * S - 3>();  // Q and K_j have landed
     __syncthreads();             // ... for every thread; and everyone is done with tile j-1's buffers
@@ -99,16 +103,19 @@ __device__ __forceinline__ void flash_fwd_impl(const FlashFwdParams& p, u16* sme
   }
   cp_async_wait<0>();
   __syncthreads();  // all warps done with sQ/sK/sV before the epilogue reuses sQ
+  if constexpr (kMicro) {
+    if (tid == 0) p.micro_cycles[(blockIdx.z * gridDim.y + blockIdx.y) * gridDim.x + blockIdx.x] = clock64() - t_start;
+  }
 
   float inv[Cfg::kMTiles][2], row_lse[Cfg::kMTiles][2];
   softmax.finalize(inv, row_lse, p.scale_log2);
   store_output<Cfg>(acc_o, inv, row_lse, sQ, o, p.o_row_stride, lse, rows_valid, warp_row0, tid);
 }
 
-template <class Cfg>
+template <class Cfg, bool kMicro = false>
 __device__ __forceinline__ void flash_fwd(const FlashFwdParams& p) {
   extern __shared__ __align__(128) u16 smem[];
-  flash_fwd_impl<Cfg>(p, smem);
+  flash_fwd_impl<Cfg, kMicro>(p, smem);
 }
 
 }  // namespace attnlab::sm80

@@ -22,6 +22,7 @@ struct CheckResult {
   ErrorStats o, lse;
   bool deterministic = false;
   bool pass = false;
+  uint64_t output_hash = 0;  // of the O bits: the gate asserts outputs change when inputs change
   std::string error;  // what went wrong when the run itself failed
 };
 

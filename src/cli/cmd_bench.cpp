@@ -1,22 +1,24 @@
-// attnlab bench: time the custom kernel on one shape with the measurement core, after the correctness
-// gate on the same shape (a kernel that fails the check is not timed).
+// attnlab bench: check, then time one backend on one shape with the measurement core. For the custom
+// backend, --configs times several tile configs (or 'all') and ranks them.
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <sstream>
+#include <fstream>
 
-#include "backends/custom/flash_kernel.hpp"
-#include "check/checker.hpp"
+#include "backends/backend.hpp"
 #include "check/inputs.hpp"
 #include "cli/commands.hpp"
+#include "cli/shape_options.hpp"
 #include "core/error.hpp"
-#include "measure/timer.hpp"
+#include "measure/environment.hpp"
+#include "measure/evaluate.hpp"
 #include "runtime/device.hpp"
 
 namespace attnlab::cli {
 
 namespace {
 struct Opts {
+  std::string backend = "custom";
   std::string shape = "4,16,4096,4096,128";
   int heads_k = 0;
   bool causal = false;
@@ -24,95 +26,111 @@ struct Opts {
   std::vector<std::string> configs;
   double max_time = 15;
   bool no_check = false;
+  int graph = 0;
+  int repeat = 1;
+  bool no_ceilings = false;
+  std::string json;
 };
 
-AttnProblem parse_shape(const std::string& text) {
-  std::vector<int> v;
-  std::stringstream ss(text);
-  std::string item;
-  while (std::getline(ss, item, ',')) {
-    try {
-      size_t used = 0;
-      v.push_back(std::stoi(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw UserError(fmt::format("--shape '{}': '{}' is not an integer", text, item));
-    }
+void print_result(const EvalResult& r, const std::string& device) {
+  if (r.status != "ok") {
+    fmt::print("{} {}: {} ({})\n", r.backend, r.problem.describe(), r.status, r.reason);
+    return;
   }
-  AttnProblem p;
-  if (v.size() == 4) v.insert(v.begin() + 3, v[2]);  // B,H,S,d -> B,H,S,S,d
-  if (v.size() != 5) throw UserError(fmt::format("--shape '{}': expected B,H,Sq,Sk,d or B,H,S,d", text));
-  p.batch = v[0];
-  p.heads = p.heads_k = v[1];
-  p.seqlen_q = v[2];
-  p.seqlen_k = v[3];
-  p.head_dim = v[4];
-  return p;
+  const auto& s = r.timing->stats;
+  fmt::print("{} [{}] {} on {}: median {:.1f} us (q1 {:.1f}, q3 {:.1f}, min {:.1f}), {} samples, rsd {:.2f}% ({}), "
+             "SM {:.0f} MHz, {:.1f} TFLOP/s{}\n",
+             r.backend, r.describe, r.problem.describe(), device, s.median, s.q1, s.q3, s.min, s.count, s.rel_stdev * 100,
+             stop_reason_name(r.timing->stop), r.timing->mean_sm_clock_mhz, r.tflops,
+             r.pct_of_peak > 0 ? fmt::format(" ({:.1f}% of measured peak)", r.pct_of_peak) : "");
+  if (!r.timing->warning.empty()) fmt::print(stderr, "warning: {}\n", r.timing->warning);
+  std::fflush(stdout);
 }
 }  // namespace
 
 void add_bench(CLI::App& app) {
-  auto* cmd = app.add_subcommand("bench", "Check, then time the custom kernel on one shape (cold L2, median)");
+  auto* cmd = app.add_subcommand("bench", "Check, then time one backend on one shape (cold L2, adaptive stop)");
   auto o = std::make_shared<Opts>();
+  cmd->add_option("--backend,-b", o->backend, "custom, cudnn, unfused, cublas-qk, cutlass-qk")->capture_default_str();
   cmd->add_option("--shape", o->shape, "B,H,Sq,Sk,d or B,H,S,d")->capture_default_str();
   cmd->add_option("--heads-k", o->heads_k, "K/V heads for GQA/MQA (default: = heads)");
-  cmd->add_flag("--causal", o->causal, "causal mask");
+  cmd->add_flag("--causal", o->causal, "causal mask (bottom-right aligned)");
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
-  cmd->add_option("--config,--configs", o->configs, "tile config names, or 'all' for the valid space (default: the head dim's default)")
+  cmd->add_option("--config,--configs", o->configs, "custom backend: tile configs, or 'all' (default: the head dim's default)")
       ->delimiter(',');
-  cmd->add_option("--max-time", o->max_time, "timing limit in seconds")->capture_default_str();
+  cmd->add_option("--max-time", o->max_time, "timing limit per measurement, seconds")->capture_default_str();
+  cmd->add_option("--graph", o->graph, "time a CUDA graph of N launches (for kernels under ~10 us)");
+  cmd->add_option("--repeat", o->repeat, "measure N times in a row and report the spread of the medians");
   cmd->add_flag("--no-check", o->no_check, "skip the correctness gate (not recommended)");
+  cmd->add_flag("--no-ceilings", o->no_ceilings, "do not measure/load the device ceilings");
+  cmd->add_option("--json", o->json, "write the results (with environment) to this file");
   cmd->callback([o] {
     AttnProblem p = parse_shape(o->shape);
     if (o->heads_k) p.heads_k = o->heads_k;
     p.causal = o->causal;
     p.dtype = parse_dtype(o->dtype);
     p.validate_or_throw();
+    const auto gemms = gemm_backend_names();
+    const bool is_gemm = std::find(gemms.begin(), gemms.end(), o->backend) != gemms.end();
+    if (!is_gemm) make_attention_backend(o->backend);  // unknown names fail before the GPU is touched
+    if (!o->configs.empty() && o->backend != "custom") throw UserError("--configs applies to the custom backend only");
     const DeviceInfo dev = require_device();
-    const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
-    std::vector<TileConfig> configs;
-    if (o->configs.empty()) configs = {default_config(p.head_dim, limits)};
-    else if (o->configs.size() == 1 && o->configs[0] == "all") configs = valid_space(p.head_dim, limits);
-    else
-      for (auto& n : o->configs) configs.push_back(TileConfig::parse(n));
-    const uint64_t seed = fresh_seed();
-    CheckCase cc(p, seed, dev.arch());
-    DeviceBuffer out(p.q_elems() * 2), lse(p.lse_elems() * 4);
-    const auto tensors = cc.tensors(out.get(), lse.as<float>());
-    MeasureOptions mo;
-    mo.stop.max_time_s = o->max_time;
+    const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
+    Ceilings ceilings;
+    EvalOptions eo;
+    eo.check = !o->no_check;
+    eo.measure.stop.max_time_s = o->max_time;
+    eo.measure.graph_reps = o->graph;
+    if (!o->no_ceilings) {
+      ceilings = device_ceilings();
+      eo.ceilings = &ceilings;
+    }
+    std::vector<std::string> configs = o->configs;
+    if (configs.size() == 1 && configs[0] == "all") {
+      configs.clear();
+      for (auto& c : valid_space(p.head_dim, limits)) configs.push_back(c.name());
+    }
+    if (configs.empty()) configs.push_back("");
+    nlohmann::json results = nlohmann::json::array();
     std::vector<std::pair<double, std::string>> ranking;
+    std::unique_ptr<CheckCase> inputs;
+    if (!is_gemm) inputs = std::make_unique<CheckCase>(p, fresh_seed(), dev.arch());
     for (const auto& cfg : configs) {
-      FlashKernel kernel(cfg, p.dtype, p.head_dim, dev.arch());
-      if (!o->no_check) {
-        CheckResult r = cc.check(kernel);
-        if (!r.pass) {
-          const std::string msg = fmt::format("{} fails the check on {} (seed {}): O max-abs {:.2e} rel-L2 {:.2e}, deterministic {}{}",
-                                              cfg.name(), p.describe(), seed, r.o.max_abs, r.o.rel_l2, r.deterministic,
-                                              r.error.empty() ? "" : ", " + r.error);
-          if (configs.size() == 1) throw UserError(msg);
-          fmt::print("{}: not timed\n", msg);
-          continue;
+      std::vector<double> medians;
+      for (int rep = 0; rep < std::max(1, o->repeat); ++rep) {
+        EvalResult r;
+        if (is_gemm) {
+          auto g = make_gemm_backend(o->backend);
+          r = evaluate_gemm(*g, p, eo);
+        } else {
+          auto b = make_attention_backend(o->backend, cfg);
+          r = evaluate_attention(*b, *inputs, eo);
         }
-        fmt::print("check: pass (O max-abs {:.2e}, rel-L2 {:.2e}, {} reference, seed {})\n", r.o.max_abs, r.o.rel_l2,
-                   r.reference, seed);
+        print_result(r, dev.name);
+        results.push_back(to_json(r));
+        if (r.status != "ok") {
+          if (configs.size() == 1) throw CLI::RuntimeError(1);
+          break;
+        }
+        medians.push_back(r.timing->stats.median);
+        if (rep == 0) ranking.push_back({r.tflops, r.describe});
       }
-      // Timed on the checked inputs (random data, never zeros); outputs are overwritten each run.
-      Measurement m = measure([&](cudaStream_t s) { kernel.run(p, tensors, s); }, mo);
-      const double tflops = p.flops() / (m.stats.median * 1e-6) / 1e12;
-      const auto& res = kernel.compiled().resources;
-      fmt::print("{} {} on {}: median {:.1f} us (q1 {:.1f}, q3 {:.1f}, min {:.1f}), {} samples, rsd {:.2f}% ({}), "
-                 "{} regs, {} B spilled, {:.1f} TFLOP/s\n",
-                 cfg.name(), p.describe(), dev.name, m.stats.median, m.stats.q1, m.stats.q3, m.stats.min, m.stats.count,
-                 m.stats.rel_stdev * 100, stop_reason_name(m.stop), res.registers, res.spill_stores, tflops);
-      if (!m.warning.empty()) fmt::print(stderr, "warning: {}\n", m.warning);
-      std::fflush(stdout);
-      ranking.push_back({tflops, cfg.name()});
+      if (medians.size() > 1) {
+        const auto [lo, hi] = std::minmax_element(medians.begin(), medians.end());
+        fmt::print("repeat: {} medians, spread (max-min)/min = {:.2f}%\n", medians.size(), 100 * (*hi - *lo) / *lo);
+      }
     }
     if (ranking.size() > 1) {
       std::sort(ranking.rbegin(), ranking.rend());
       fmt::print("ranking ({}):\n", p.describe());
       for (auto& [t, n] : ranking) fmt::print("  {:<22} {:7.1f} TFLOP/s\n", n, t);
+    }
+    if (!o->json.empty()) {
+      nlohmann::json doc = {{"schema", "attnlab.bench/1"}, {"environment", capture_environment()}, {"results", results}};
+      if (!o->no_ceilings) doc["ceilings"] = to_json(ceilings);
+      std::ofstream f(o->json);
+      if (!f) throw UserError(o->json + ": cannot write");
+      f << doc.dump(1) << "\n";
     }
   });
 }

@@ -9,5 +9,8 @@ void add_configs(CLI::App& app);
 void add_check(CLI::App& app);
 void add_run(CLI::App& app);
 void add_bench(CLI::App& app);
+void add_compare(CLI::App& app);
+void add_micro(CLI::App& app);
+void add_tune(CLI::App& app);
 
 }  // namespace attnlab::cli

@@ -4,9 +4,11 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "measure/environment.hpp"
 #include "runtime/nvrtc_compiler.hpp"
 
 int main(int argc, char** argv) {
+  attnlab::set_command_line(argc, argv);
   CLI::App app{"attnlab: build, check, time and tune a FlashAttention forward kernel family"};
   app.set_version_flag("--version", ATTNLAB_VERSION);
   app.require_subcommand(1);
@@ -15,6 +17,9 @@ int main(int argc, char** argv) {
   attnlab::cli::add_check(app);
   attnlab::cli::add_run(app);
   attnlab::cli::add_bench(app);
+  attnlab::cli::add_compare(app);
+  attnlab::cli::add_micro(app);
+  attnlab::cli::add_tune(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -22,6 +22,7 @@ struct Table {
   CUresult (*launch_kernel)(CUfunction, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned, unsigned,
                             CUstream, void**, void**) = nullptr;
   CUresult (*get_error_name)(CUresult, const char**) = nullptr;
+  CUresult (*occupancy)(int*, CUfunction, int, size_t) = nullptr;
 };
 
 template <class Fn>
@@ -45,6 +46,7 @@ const Table& table() {
     resolve("cuFuncGetAttribute", t.func_get_attribute);
     resolve("cuLaunchKernel", t.launch_kernel);
     resolve("cuGetErrorName", t.get_error_name);
+    resolve("cuOccupancyMaxActiveBlocksPerMultiprocessor", t.occupancy);
   });
   return t;
 }
@@ -82,6 +84,12 @@ int func_get_attribute(CUfunction f, CUfunction_attribute attr) {
   int v = 0;
   check(table().func_get_attribute(&v, attr, f), "cuFuncGetAttribute");
   return v;
+}
+
+int occupancy_max_active_blocks(CUfunction f, int threads, int dyn_smem) {
+  int n = 0;
+  check(table().occupancy(&n, f, threads, size_t(dyn_smem)), "cuOccupancyMaxActiveBlocksPerMultiprocessor");
+  return n;
 }
 
 void launch(CUfunction f, dim3 grid, dim3 block, unsigned smem_bytes, cudaStream_t stream, void** params) {

@@ -13,6 +13,7 @@ void module_unload(CUmodule m) noexcept;
 CUfunction module_get_function(CUmodule m, const char* name);
 void func_set_attribute(CUfunction f, CUfunction_attribute attr, int value);
 int func_get_attribute(CUfunction f, CUfunction_attribute attr);
+int occupancy_max_active_blocks(CUfunction f, int threads, int dyn_smem);
 void launch(CUfunction f, dim3 grid, dim3 block, unsigned smem_bytes, cudaStream_t stream, void** params);
 
 }  // namespace attnlab::driver

@@ -13,3 +13,8 @@ struct EmbeddedFile {
 const std::vector<EmbeddedFile>& embedded_kernel_headers();
 
 }  // namespace attnlab
+
+namespace attnlab {
+// Content hash of every embedded kernel source: the "source hash" results are keyed by.
+std::string embedded_kernels_hash();
+}  // namespace attnlab

@@ -17,6 +17,14 @@ LoadedKernel::~LoadedKernel() { driver::module_unload(module_); }
 
 int LoadedKernel::registers() const { return driver::func_get_attribute(fn_, CU_FUNC_ATTRIBUTE_NUM_REGS); }
 
+int LoadedKernel::max_active_blocks_per_sm(int threads, int dyn_smem) {
+  if (dyn_smem > smem_limit_set_) {
+    driver::func_set_attribute(fn_, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dyn_smem);
+    smem_limit_set_ = dyn_smem;
+  }
+  return driver::occupancy_max_active_blocks(fn_, threads, dyn_smem);
+}
+
 void LoadedKernel::launch(dim3 grid, dim3 block, int dyn_smem, cudaStream_t stream, void** params) {
   if (dyn_smem > smem_limit_set_) {
     driver::func_set_attribute(fn_, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dyn_smem);

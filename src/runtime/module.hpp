@@ -21,6 +21,8 @@ class LoadedKernel {
   // Launches and checks the launch error (not the execution error: that surfaces at the next sync).
   void launch(dim3 grid, dim3 block, int dyn_smem, cudaStream_t stream, void** params);
   int registers() const;
+  // Occupancy: blocks of this kernel resident per SM for the given block size and dynamic smem.
+  int max_active_blocks_per_sm(int threads, int dyn_smem);
   const std::string& key() const { return key_; }
 
  private:

@@ -187,3 +187,14 @@ CompiledKernel compile(const CompileRequest& req) {
 }
 
 }  // namespace attnlab
+
+namespace attnlab {
+std::string embedded_kernels_hash() {
+  static const std::string h = [] {
+    ContentHash c;
+    for (auto& f : embedded_kernel_headers()) c.add(f.path).add(f.text);
+    return c.hex();
+  }();
+  return h;
+}
+}  // namespace attnlab

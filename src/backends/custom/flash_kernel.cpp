@@ -8,20 +8,21 @@
 
 namespace attnlab {
 
-std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim) {
+std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim, FlashVariant v) {
   return fmt::format(
       "#include \"sm80/flash_fwd_kernel.cuh\"\n"
       "using KernelConfig = {};\n"
       "extern \"C\" __global__ void __launch_bounds__(KernelConfig::kThreads)\n"
-      "{}(const FlashFwdParams p) {{ attnlab::sm80::flash_fwd<KernelConfig>(p); }}\n",
-      cfg.instantiation(dtype, head_dim), kFlashEntry);
+      "{}(const FlashFwdParams p) {{ attnlab::sm80::flash_fwd<KernelConfig, {}>(p); }}\n",
+      cfg.instantiation(dtype, head_dim), kFlashEntry, v == FlashVariant::micro ? "true" : "false");
 }
 
-CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch) {
+CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch, FlashVariant v) {
   if (auto why = cfg.constraint_violation(head_dim, ArchLimits::for_arch(arch)); !why.empty())
     throw UserError(fmt::format("config {} is invalid for d={} on {}: {}", cfg.name(), head_dim, arch, why));
-  return compile({fmt::format("flash_fwd_{}_{}_d{}", cfg.name(), dtype_name(dtype), head_dim),
-                  flash_entry_source(cfg, dtype, head_dim), arch, {}});
+  return compile({fmt::format("flash_{}_{}_{}_d{}", v == FlashVariant::micro ? "micro" : "fwd", cfg.name(),
+                              dtype_name(dtype), head_dim),
+                  flash_entry_source(cfg, dtype, head_dim, v), arch, {}});
 }
 
 FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t) {
@@ -47,17 +48,28 @@ FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t) {
   return f;
 }
 
-FlashKernel::FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch)
-    : cfg_(cfg), dtype_(dtype), head_dim_(head_dim), compiled_(compile_flash(cfg, dtype, head_dim, arch)) {
+FlashKernel::FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch, FlashVariant variant)
+    : cfg_(cfg),
+      dtype_(dtype),
+      head_dim_(head_dim),
+      variant_(variant),
+      compiled_(compile_flash(cfg, dtype, head_dim, arch, variant)) {
   kernel_ = load_kernel(compiled_, kFlashEntry);
 }
 
-void FlashKernel::run(const AttnProblem& p, const AttnTensors& t, cudaStream_t stream) const {
+int FlashKernel::max_active_ctas_per_sm() const {
+  return kernel_->max_active_blocks_per_sm(cfg_.threads(), cfg_.smem_bytes(head_dim_));
+}
+
+void FlashKernel::run(const AttnProblem& p, const AttnTensors& t, cudaStream_t stream, long long* micro_cycles) const {
+  if ((variant_ == FlashVariant::micro) != (micro_cycles != nullptr))
+    throw std::logic_error("micro_cycles must be given exactly for the micro variant");
   p.validate_or_throw();
   if (p.dtype != dtype_ || p.head_dim != head_dim_)
     throw UserError(fmt::format("kernel compiled for {} d={} cannot run {}", dtype_name(dtype_), head_dim_, p.describe()));
   if (!t.q || !t.k || !t.v || !t.o || !t.lse) throw UserError("attention call with a null tensor pointer");
   FlashFwdParams params = make_flash_params(p, t);
+  params.micro_cycles = micro_cycles;
   void* args[] = {&params};
   const dim3 grid((p.seqlen_q + cfg_.block_m - 1) / cfg_.block_m, p.heads, p.batch);
   kernel_->launch(grid, dim3(cfg_.threads()), cfg_.smem_bytes(head_dim_), stream, args);

@@ -24,17 +24,25 @@ struct AttnTensors {
 
 inline constexpr const char* kFlashEntry = "attnlab_flash_fwd";
 
-std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim);
+// full: the attention kernel; micro: the same kernel with clock64 around the mainloop (`attnlab micro`).
+enum class FlashVariant { full, micro };
+
+std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim, FlashVariant v = FlashVariant::full);
 // Throws UserError when the config violates a constraint for (head_dim, arch), CompileError on NVRTC failure.
-CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch);
+CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch,
+                             FlashVariant v = FlashVariant::full);
 FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t);
 
 // A config compiled and loaded for one (dtype, head_dim) on the current device.
 class FlashKernel {
  public:
-  FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch);
+  FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch,
+              FlashVariant variant = FlashVariant::full);
   // Validates the problem against this kernel (dtype, head dim, shapes) and launches; UserError on mismatch.
-  void run(const AttnProblem& p, const AttnTensors& t, cudaStream_t stream) const;
+  // micro_cycles (micro variant only): one int64 per CTA.
+  void run(const AttnProblem& p, const AttnTensors& t, cudaStream_t stream, long long* micro_cycles = nullptr) const;
+  // CTAs of this kernel that fit on one SM at once (registers, shared memory, threads).
+  int max_active_ctas_per_sm() const;
   const TileConfig& config() const { return cfg_; }
   const CompiledKernel& compiled() const { return compiled_; }
 
@@ -42,6 +50,7 @@ class FlashKernel {
   TileConfig cfg_;
   DType dtype_;
   int head_dim_;
+  FlashVariant variant_;
   CompiledKernel compiled_;
   std::shared_ptr<LoadedKernel> kernel_;
 };

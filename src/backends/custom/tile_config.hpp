@@ -42,9 +42,18 @@ struct TileConfig {
   bool operator==(const TileConfig&) const = default;
 };
 
+// The default space (what `attnlab check`, `micro` and CI compile cover) and the larger tuning space.
 struct KnobValues {
   std::vector<int> block_m{64, 128}, block_n{32, 64, 128}, num_warps{4, 8}, stages{2, 3};
   std::vector<bool> swizzle{true, false}, q_in_regs{false, true};
+  // `attnlab tune`: also BLOCK_M 256 (8 warps x 32 rows), non-power-of-two BLOCK_N, 4 stages.
+  static KnobValues tuning() {
+    KnobValues k;
+    k.block_m = {64, 128, 256};
+    k.block_n = {32, 48, 64, 80, 96, 112, 128};
+    k.stages = {2, 3, 4};
+    return k;
+  }
 };
 
 // Every combination of the knob values (valid or not).

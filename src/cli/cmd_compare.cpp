@@ -1,0 +1,172 @@
+// attnlab compare: backends x shapes. Default matrix = the FlashAttention benchmark grid (B*S = 16k
+// tokens, H*d = 2048, S in 512..16k, d in 64/128/256, causal and not, bf16). Every backend is gated on
+// the same random inputs and reference, timed by the same core; prints TFLOP/s and the ratio to cuDNN,
+// writes compare.json (schema: docs/evidence-schema.md) and optionally CSV.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "backends/backend.hpp"
+#include "backends/torch_peer.hpp"
+#include "check/inputs.hpp"
+#include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "measure/environment.hpp"
+#include "measure/evaluate.hpp"
+#include "runtime/device.hpp"
+
+namespace attnlab::cli {
+
+namespace {
+struct Opts {
+  std::vector<std::string> backends{"custom", "cudnn", "unfused", "torch-flash", "torch-cudnn", "cublas-qk", "cutlass-qk"};
+  std::vector<int> seqlens{512, 1024, 2048, 4096, 8192, 16384};
+  std::vector<int> head_dims{64, 128, 256};
+  std::string mask = "both";
+  std::string dtype = "bf16";
+  int tokens = 16384, hidden = 2048;
+  double max_time = 5;
+  std::string out = "compare.json";
+  std::string csv;
+};
+
+bool is_torch(const std::string& b) { return b.rfind("torch-", 0) == 0; }
+
+std::string key(const nlohmann::json& pr) {
+  return fmt::format("{}/{}/{}", int(pr["head_dim"]), bool(pr["causal"]) ? "causal" : "none", int(pr["seqlen_q"]));
+}
+}  // namespace
+
+void add_compare(CLI::App& app) {
+  auto* cmd = app.add_subcommand("compare", "Backends x shapes (the FlashAttention benchmark grid): TFLOP/s and ratio to cuDNN");
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--backends", o->backends, "backends to run")->delimiter(',')->capture_default_str();
+  cmd->add_option("--seqlens", o->seqlens, "sequence lengths")->delimiter(',')->capture_default_str();
+  cmd->add_option("--head-dims,-d", o->head_dims, "head dims")->delimiter(',')->capture_default_str();
+  cmd->add_option("--mask", o->mask, "causal | none | both")->check(CLI::IsMember({"causal", "none", "both"}));
+  cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
+  cmd->add_option("--tokens", o->tokens, "batch * seqlen (batch = tokens / seqlen)")->capture_default_str();
+  cmd->add_option("--hidden", o->hidden, "heads * head_dim (heads = hidden / head_dim)")->capture_default_str();
+  cmd->add_option("--max-time", o->max_time, "timing limit per measurement, seconds")->capture_default_str();
+  cmd->add_option("--out,-o", o->out, "compare.json path")->capture_default_str();
+  cmd->add_option("--csv", o->csv, "also write a CSV table");
+  cmd->callback([o] {
+    const DType dtype = parse_dtype(o->dtype);
+    const auto gemm_names = gemm_backend_names();
+    auto is_gemm = [&](const std::string& b) { return std::find(gemm_names.begin(), gemm_names.end(), b) != gemm_names.end(); };
+    for (auto& b : o->backends)
+      if (!is_gemm(b) && !is_torch(b)) make_attention_backend(b);  // unknown names fail early
+    std::vector<AttnProblem> shapes;
+    for (int d : o->head_dims)
+      for (bool causal : {false, true}) {
+        if ((causal && o->mask == "none") || (!causal && o->mask == "causal")) continue;
+        for (int s : o->seqlens) {
+          if (o->tokens % s || o->hidden % d) throw UserError(fmt::format("tokens {} / seqlen {} or hidden {} / d {} not integral", o->tokens, s, o->hidden, d));
+          AttnProblem p;
+          p.batch = o->tokens / s;
+          p.heads = p.heads_k = o->hidden / d;
+          p.seqlen_q = p.seqlen_k = s;
+          p.head_dim = d;
+          p.dtype = dtype;
+          p.causal = causal;
+          p.validate_or_throw();
+          shapes.push_back(p);
+        }
+      }
+    const DeviceInfo dev = require_device();
+    const Ceilings ceilings = device_ceilings();
+    fmt::print(stderr, "ceilings on {}: bf16 {:.0f} TFLOP/s, fp16 {:.0f} TFLOP/s, copy {:.0f} GB/s\n", dev.name,
+               ceilings.bf16_tflops, ceilings.fp16_tflops, ceilings.copy_gbps);
+    EvalOptions eo;
+    eo.measure.stop.max_time_s = o->max_time;
+    eo.ceilings = &ceilings;
+    nlohmann::json results = nlohmann::json::array();
+    std::map<std::string, std::map<std::string, double>> table;  // shape key -> backend -> TFLOP/s
+    size_t step = 0;
+    const size_t steps = shapes.size();
+    std::vector<PeerCase> peer_cases;
+    for (const auto& p : shapes) {
+      ++step;
+      CheckCase inputs(p, fresh_seed(), dev.arch());
+      const std::string k = key(to_json(p));
+      for (const auto& b : o->backends) {
+        if (is_torch(b)) {
+          peer_cases.push_back(PeerCase::from_problem(b, p));
+          continue;
+        }
+        if (is_gemm(b) && p.causal) continue;  // a GEMM has no mask: timed once per shape, with the non-causal rows
+        fmt::print(stderr, "[{}/{}] {} {}\n", step, steps, b, p.describe());
+        EvalResult r;
+        if (is_gemm(b)) {
+          auto g = make_gemm_backend(b);
+          r = evaluate_gemm(*g, p, eo);
+        } else {
+          auto a = make_attention_backend(b);
+          r = evaluate_attention(*a, inputs, eo);
+        }
+        if (r.status != "ok") fmt::print(stderr, "  {}: {}\n", r.status, r.reason);
+        else table[k][b] = r.tflops;
+        results.push_back(to_json(r));
+      }
+    }
+    if (!peer_cases.empty()) {
+      fmt::print(stderr, "torch peer: {} cases in one subprocess\n", peer_cases.size());
+      std::string why;
+      auto peer = run_torch_peer(peer_cases, o->max_time, &why);
+      if (peer.empty()) fmt::print(stderr, "torch peer skipped: {}\n", why);
+      for (const auto& pr : peer) {
+        nlohmann::json j = peer_result_to_json(pr, ceilings);
+        if (j["status"] == "ok") table[key(j["problem"])][j["backend"]] = j["tflops"];
+        results.push_back(j);
+      }
+    }
+    // Table: TFLOP/s per backend, and ratio to cuDNN where both ran.
+    std::vector<std::string> cols = o->backends;
+    fmt::print("{:<4} {:<6} {:>6}", "d", "mask", "S");
+    for (auto& c : cols) fmt::print(" {:>11}", c);
+    fmt::print("   (TFLOP/s; x = ratio to cudnn)\n");
+    std::ofstream csv;
+    if (!o->csv.empty()) {
+      csv.open(o->csv);
+      csv << "head_dim,mask,seqlen";
+      for (auto& c : cols) csv << "," << c << "_tflops";
+      csv << "\n";
+    }
+    for (const auto& p : shapes) {
+      const std::string k = key(to_json(p));
+      fmt::print("{:<4} {:<6} {:>6}", p.head_dim, p.causal ? "causal" : "none", p.seqlen_q);
+      if (csv.is_open()) csv << p.head_dim << "," << (p.causal ? "causal" : "none") << "," << p.seqlen_q;
+      const auto& row = table[k];
+      const double cudnn = row.count("cudnn") ? row.at("cudnn") : 0;
+      for (auto& c : cols) {
+        if (!row.count(c)) {
+          fmt::print(" {:>11}", "-");
+          if (csv.is_open()) csv << ",";
+          continue;
+        }
+        const double t = row.at(c);
+        fmt::print(" {:>11}", cudnn > 0 && c != "cudnn" ? fmt::format("{:.0f} {:.2f}x", t, t / cudnn) : fmt::format("{:.0f}", t));
+        if (csv.is_open()) csv << "," << t;
+      }
+      fmt::print("\n");
+      if (csv.is_open()) csv << "\n";
+    }
+    nlohmann::json doc = {{"schema", "attnlab.compare/1"},
+                          {"environment", capture_environment()},
+                          {"ceilings", to_json(ceilings)},
+                          {"grid", {{"tokens", o->tokens}, {"hidden", o->hidden}, {"seqlens", o->seqlens},
+                                    {"head_dims", o->head_dims}, {"mask", o->mask}, {"dtype", o->dtype}}},
+                          {"results", results}};
+    std::error_code ec;
+    if (auto dir = std::filesystem::path(o->out).parent_path(); !dir.empty()) std::filesystem::create_directories(dir, ec);
+    std::ofstream f(o->out);
+    if (!f) throw UserError(o->out + ": cannot write");
+    f << doc.dump(1) << "\n";
+    fmt::print("wrote {} ({} results)\n", o->out, results.size());
+  });
+}
+
+}  // namespace attnlab::cli

@@ -1,0 +1,118 @@
+// attnlab micro: the tile microbenchmark over the config space; ranks configs, writes micro_best.json
+// (Top-K) and, unless --no-full, times the full kernel on the target shape for every config and reports
+// the Spearman rank correlation between the two rankings.
+#include <fmt/format.h>
+
+#include <cmath>
+#include <fstream>
+
+#include "check/inputs.hpp"
+#include "cli/commands.hpp"
+#include "cli/shape_options.hpp"
+#include "core/error.hpp"
+#include "measure/environment.hpp"
+#include "measure/evaluate.hpp"
+#include "runtime/device.hpp"
+#include "search/microbench.hpp"
+
+namespace attnlab::cli {
+
+namespace {
+struct Opts {
+  int head_dim = 128;
+  std::string dtype = "bf16";
+  int keys = 4096;
+  int top_k = 8;
+  std::string out = "micro_best.json";
+  std::string full_shape = "4,16,4096,4096,128";
+  bool no_full = false;
+  double max_time = 1.0;
+};
+}  // namespace
+
+void add_micro(CLI::App& app) {
+  auto* cmd = app.add_subcommand("micro", "Tile microbenchmark: rank every config, write micro_best.json (Top-K)");
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--head-dim,-d", o->head_dim, "head dim")->capture_default_str();
+  cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
+  cmd->add_option("--keys", o->keys, "K/V length each CTA walks")->capture_default_str();
+  cmd->add_option("--top-k,-k", o->top_k, "how many configs micro_best.json keeps")->capture_default_str();
+  cmd->add_option("--out,-o", o->out, "output file")->capture_default_str();
+  cmd->add_option("--full-shape", o->full_shape, "shape B,H,Sq,Sk,d of the full-kernel ranking")->capture_default_str();
+  cmd->add_flag("--no-full", o->no_full, "skip the full-kernel ranking and the correlation");
+  cmd->add_option("--max-time", o->max_time, "timing limit per config, seconds")->capture_default_str();
+  cmd->callback([o] {
+    MicroOptions mo;
+    mo.head_dim = o->head_dim;
+    mo.dtype = parse_dtype(o->dtype);
+    mo.keys = o->keys;
+    mo.max_time_s = o->max_time;
+    if (!is_supported_head_dim(o->head_dim))
+      throw UserError(fmt::format("unsupported head dim {} (supported: {})", o->head_dim, supported_head_dims()));
+    if (o->keys < 1 || o->top_k < 1) throw UserError("--keys and --top-k must be >= 1");
+    AttnProblem full = parse_shape(o->full_shape);
+    full.dtype = mo.dtype;
+    full.validate_or_throw();
+    if (!o->no_full && full.head_dim != o->head_dim)
+      throw UserError(fmt::format("--full-shape head dim {} differs from --head-dim {}", full.head_dim, o->head_dim));
+    const DeviceInfo dev = require_device();
+    const auto configs = valid_space(o->head_dim, {dev.arch(), dev.smem_per_block_optin});
+    fmt::print(stderr, "micro: {} configs, d={} {}, {} keys per CTA, one wave on {} SMs\n", configs.size(), o->head_dim,
+               o->dtype, o->keys, dev.sm_count);
+    auto results = run_microbench(configs, mo);
+    nlohmann::json corr = nullptr;
+    std::vector<double> full_tflops(results.size(), 0.0);
+    if (!o->no_full) {
+      CheckCase inputs(full, fresh_seed(), dev.arch());
+      EvalOptions eo;
+      eo.measure.stop.max_time_s = o->max_time;
+      std::vector<double> a, b;
+      for (size_t i = 0; i < results.size(); ++i) {
+        if (!results[i].error.empty()) continue;
+        auto backend = make_attention_backend("custom", results[i].config.name());
+        EvalResult r = evaluate_attention(*backend, inputs, eo);
+        if (r.status != "ok") {
+          fmt::print(stderr, "{}: full kernel {}: {}\n", results[i].config.name(), r.status, r.reason);
+          continue;
+        }
+        full_tflops[i] = r.tflops;
+        a.push_back(results[i].tflops);
+        b.push_back(r.tflops);
+      }
+      const double rho = spearman(a, b);
+      corr = {{"spearman", std::isnan(rho) ? nlohmann::json(nullptr) : nlohmann::json(rho)},
+              {"pairs", a.size()},
+              {"full_problem", to_json(full)}};
+      nlohmann::json full_rows = nlohmann::json::array();
+      for (size_t i = 0; i < results.size(); ++i)
+        if (full_tflops[i] > 0) full_rows.push_back({{"config", results[i].config.name()}, {"tflops", full_tflops[i]}});
+      corr["full_tflops"] = full_rows;
+    }
+    fmt::print("{:<22} {:>5} {:>6} {:>10} {:>9} {:>9} {:>5}{}\n", "config", "regs", "spill", "cyc/tile", "CTAs/SM",
+               "micro TF", "", o->no_full ? "" : "  full TF");
+    std::vector<size_t> order(results.size());
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return results[x].tflops > results[y].tflops; });
+    for (size_t i : order) {
+      const auto& r = results[i];
+      if (!r.error.empty()) {
+        fmt::print("{:<22} error: {}\n", r.config.name(), r.error);
+        continue;
+      }
+      fmt::print("{:<22} {:>5} {:>6} {:>10.0f} {:>9} {:>9.1f} {:>5}{}\n", r.config.name(), r.registers, r.spill_bytes,
+                 r.cycles_per_tile, r.ctas_per_sm, r.tflops, "",
+                 o->no_full ? "" : fmt::format("  {:7.1f}", full_tflops[i]));
+    }
+    if (!corr.is_null() && !corr["spearman"].is_null()) {
+      const double rho = corr["spearman"];
+      fmt::print("Spearman rank correlation micro vs full kernel ({} configs, {}): {:.3f}{}\n", int(corr["pairs"]),
+                 full.describe(), rho, rho < 0.7 ? "  -- below 0.7: the microbenchmark does not predict the full kernel well" : "");
+    }
+    std::ofstream f(o->out);
+    if (!f) throw UserError(o->out + ": cannot write");
+    f << micro_json(results, o->top_k, mo, capture_environment(), corr).dump(1) << "\n";
+    fmt::print("wrote {} (top {})\n", o->out, o->top_k);
+  });
+}
+
+}  // namespace attnlab::cli

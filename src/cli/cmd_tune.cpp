@@ -1,0 +1,209 @@
+// attnlab tune: search the tile-config space on the GPU (compile -> gate -> measure, every evaluation
+// stored in the results DB, resumable), or with --replay compare strategies against recorded results
+// with no GPU. Also the hidden `eval-worker` subcommand the GPU evaluator runs candidates in.
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "cli/commands.hpp"
+#include "cli/shape_options.hpp"
+#include "core/error.hpp"
+#include "measure/environment.hpp"
+#include "runtime/device.hpp"
+#include "runtime/embedded_kernels.hpp"
+#include "search/gpu_evaluator.hpp"
+#include "search/microbench.hpp"
+#include "search/proposer.hpp"
+#include "search/replay.hpp"
+#include "search/space.hpp"
+#include "search/strategies/strategy.hpp"
+#include "search/tune_log.hpp"
+#include "search/tuner.hpp"
+#include "store/results_db.hpp"
+
+namespace fs = std::filesystem;
+
+namespace attnlab::cli {
+
+namespace {
+struct Opts {
+  std::string shape = "4,16,4096,4096,128";
+  int heads_k = 0;
+  bool causal = false;
+  std::string dtype = "bf16";
+  std::string strategy = "seeded";
+  int budget = 64;
+  double time_limit = 0;
+  uint64_t rng_seed = 1;
+  int population = 16;
+  std::string seed_from, proposer, db = "attnlab.db", out_dir = ".", run_id, replay, arch;
+  bool fresh = false, resume = false;
+  double max_time = 2.0;
+  int replay_seeds = 20, top_k = 8;
+};
+
+AttnProblem target_of(const Opts& o) {
+  AttnProblem p = parse_shape(o.shape);
+  if (o.heads_k) p.heads_k = o.heads_k;
+  p.causal = o.causal;
+  p.dtype = parse_dtype(o.dtype);
+  p.validate_or_throw();
+  return p;
+}
+
+std::string shape_key(const AttnProblem& p) {
+  return fmt::format("B{} H{}/{} Sq{} Sk{} d{}{}", p.batch, p.heads, p.heads_k, p.seqlen_q, p.seqlen_k, p.head_dim,
+                     p.causal ? " causal" : "");
+}
+
+std::vector<Evaluation> load_replay_records(const std::string& path, const AttnProblem& p) {
+  if (!fs::exists(path)) throw UserError(path + ": cannot open (No such file or directory)");
+  if (path.ends_with(".db")) {
+    auto db = ResultsDb::open(path);
+    EvalContext ctx;
+    ctx.shape = shape_key(p);
+    ctx.dtype = std::string(dtype_name(p.dtype));
+    auto recs = db.all(ctx);
+    if (recs.empty()) throw UserError(fmt::format("{}: no recorded evaluations for {} {}", path, ctx.shape, ctx.dtype));
+    return recs;
+  }
+  return load_records(path);
+}
+
+void run_replay(const Opts& o, const AttnProblem& p) {
+  const auto records = load_replay_records(o.replay, p);
+  const ArchLimits limits = ArchLimits::for_arch(o.arch.empty() ? "sm_90a" : o.arch);
+  SearchSpace space(p.head_dim, limits, KnobValues::tuning());
+  ReplayOptions ro;
+  ro.n_rng_seeds = o.replay_seeds;
+  ro.budget = o.budget;
+  ro.base.population = o.population;
+  if (!o.seed_from.empty()) ro.seeds = read_micro_best(o.seed_from);
+  else ro.strategies = {"random", "genetic"};
+  fmt::print("replay: {} records from {}, best {:.1f} TFLOP/s, target within 2%, budget {}, {} rng seeds\n",
+             records.size(), o.replay, best_recorded(space, records), o.budget, o.replay_seeds);
+  auto stats = replay_compare(space, records, ro);
+  fmt::print("{}", format_replay_table(stats, o.budget));
+}
+
+void run_tune(const Opts& o, const AttnProblem& p) {
+  const DeviceInfo dev = require_device();
+  SearchSpace space(p.head_dim, {dev.arch(), dev.smem_per_block_optin}, KnobValues::tuning());
+  TuneOptions to;
+  to.budget = o.budget;
+  to.time_limit_s = o.time_limit;
+  to.rng_seed = o.rng_seed;
+  to.population = o.population;
+  if (!o.seed_from.empty()) to.seeds = read_micro_best(o.seed_from);
+  if (o.strategy == "seeded" && to.seeds.empty()) throw UserError("--strategy seeded needs --seed-from micro_best.json");
+  std::unique_ptr<Strategy> strategy;
+  if (o.strategy == "proposer") {
+    if (o.proposer.empty()) throw UserError("--strategy proposer needs --proposer CMD");
+    strategy = std::make_unique<ProposerStrategy>(space, ProposerOptions{o.proposer});
+  } else {
+    strategy = make_strategy(o.strategy, space, to);
+  }
+  fs::create_directories(o.out_dir);
+  auto db = ResultsDb::open(o.db);
+  EvalContext ctx{dev.arch(), dev.uuid, std::to_string(dev.driver_version), shape_key(p),
+                  std::string(dtype_name(p.dtype)), embedded_kernels_hash()};
+  GpuEvalOptions go;
+  go.target = p;
+  go.max_time_s = o.max_time;
+  GpuEvaluator gpu(go);
+  CachedEvaluator cached(gpu, db, ctx, o.fresh);
+  Tuner tuner(space, *strategy, cached, to);
+  const std::string run_id = o.run_id.empty() ? fmt::format("{}-{}-seed{}", o.strategy, shape_key(p), o.rng_seed) : o.run_id;
+  bool resumed = false;
+  if (o.resume) {
+    if (auto cp = db.load_checkpoint(run_id)) {
+      tuner.resume(*cp);
+      resumed = true;
+      fmt::print(stderr, "resumed run '{}' at {} evaluations\n", run_id, tuner.history().size());
+    } else {
+      fmt::print(stderr, "no checkpoint for run '{}': starting fresh\n", run_id);
+    }
+  }
+  const std::string log_path = (fs::path(o.out_dir) / "evo_log.csv").string();
+  EvoLogWriter log(log_path, resumed);
+  size_t logged = tuner.history().size();
+  tuner.on_checkpoint([&](const nlohmann::json& cp) { db.save_checkpoint(run_id, cp); });
+  const double cudnn_us = gpu.cudnn_median_us();
+  tuner.on_generation([&](const GenerationReport& r) {
+    const auto& trials = tuner.history().trials();
+    for (; logged < trials.size(); ++logged) log.write(trials[logged]);
+    std::string best = "none yet";
+    if (r.best)
+      best = fmt::format("{} {:.1f} TFLOP/s ({:.2f}x cuDNN)", r.best->eval.config.name(), r.best->eval.tflops,
+                         r.best->eval.speedup_vs_cudnn);
+    fmt::print(stderr, "gen {} | evals {} | best {} | {:.1f} evals/min | cache hits {}\n", r.generation, r.evaluations,
+               best, r.evals_per_minute, cached.hits());
+  });
+  fmt::print(stderr, "tune: {} on {} ({}), {} valid configs, budget {}, cuDNN {:.1f} us on the target\n", o.strategy,
+             p.describe(), dev.name, space.all_valid().size(), o.budget, cudnn_us);
+  const TuneResult res = tuner.run();
+  auto env = capture_environment();
+  env["cudnn_median_us"] = cudnn_us;
+  env["target"] = shape_key(p);
+  write_evo_best((fs::path(o.out_dir) / "evo_best.json").string(), tuner.history(), o.top_k, env, o.strategy);
+  const Trial* best = tuner.history().best();
+  fmt::print("tune stopped ({}) after {} evaluations in {} generations\n", res.stop_reason, tuner.history().size(),
+             res.generations);
+  if (best)
+    fmt::print("best: {} {:.1f} TFLOP/s, {:.1f} us, {:.2f}x cuDNN\n", best->eval.config.name(), best->eval.tflops,
+               best->eval.median_us, best->eval.speedup_vs_cudnn);
+  fmt::print("wrote {}, {}\n", log_path, (fs::path(o.out_dir) / "evo_best.json").string());
+}
+}  // namespace
+
+void add_tune(CLI::App& app) {
+  auto* cmd = app.add_subcommand("tune", "Search tile configs (GPU), or compare strategies on recorded results (--replay)");
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--shape", o->shape, "target B,H,Sq,Sk,d or B,H,S,d")->capture_default_str();
+  cmd->add_option("--heads-k", o->heads_k, "K/V heads (GQA)");
+  cmd->add_flag("--causal", o->causal, "causal target");
+  cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
+  cmd->add_option("--strategy", o->strategy, "random | exhaustive | genetic | seeded | proposer")
+      ->check(CLI::IsMember({"random", "exhaustive", "genetic", "seeded", "proposer"}))
+      ->capture_default_str();
+  cmd->add_option("--budget", o->budget, "max evaluations")->capture_default_str();
+  cmd->add_option("--time", o->time_limit, "wall-clock limit, seconds (0: none)");
+  cmd->add_option("--rng-seed", o->rng_seed, "RNG seed (reproducible search)")->capture_default_str();
+  cmd->add_option("--population", o->population, "GA population / batch size")->capture_default_str();
+  cmd->add_option("--seed-from", o->seed_from, "micro_best.json: Gen 0 of the seeded GA");
+  cmd->add_option("--proposer", o->proposer, "external proposer command (docs/proposer-protocol.md)");
+  cmd->add_option("--db", o->db, "results database")->capture_default_str();
+  cmd->add_flag("--fresh", o->fresh, "re-evaluate configs already in the database");
+  cmd->add_option("--run-id", o->run_id, "checkpoint name (default: strategy, shape and seed)");
+  cmd->add_flag("--resume", o->resume, "continue the run's checkpoint");
+  cmd->add_option("--out-dir", o->out_dir, "where evo_log.csv and evo_best.json go")->capture_default_str();
+  cmd->add_option("--max-time", o->max_time, "timing limit per candidate, seconds")->capture_default_str();
+  cmd->add_option("--replay", o->replay, "results .db or records JSON/CSV: simulate, no GPU");
+  cmd->add_option("--replay-seeds", o->replay_seeds, "RNG seeds per strategy in replay")->capture_default_str();
+  cmd->add_option("--arch", o->arch, "arch of the space in replay (default sm_90a)");
+  cmd->add_option("--top-k", o->top_k, "configs in evo_best.json")->capture_default_str();
+  cmd->callback([o] {
+    const AttnProblem p = target_of(*o);
+    if (o->budget < 1) throw UserError("--budget must be >= 1");
+    if (!o->replay.empty()) run_replay(*o, p);
+    else run_tune(*o, p);
+  });
+
+  auto* worker = app.add_subcommand("eval-worker", "");  // empty description: hidden from --help
+  auto w = std::make_shared<Opts>();
+  worker->add_option("--shape", w->shape);
+  worker->add_option("--heads-k", w->heads_k);
+  worker->add_flag("--causal", w->causal);
+  worker->add_option("--dtype", w->dtype);
+  worker->add_option("--max-time", w->max_time);
+  worker->callback([w] {
+    GpuEvalOptions go;
+    go.target = target_of(*w);
+    go.max_time_s = w->max_time;
+    const int rc = run_eval_worker(go);
+    if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+}
+
+}  // namespace attnlab::cli

@@ -1,0 +1,93 @@
+#include "measure/ceilings.hpp"
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+
+#include "backends/gemm/square_gemm.hpp"
+#include "measure/environment.hpp"
+#include "measure/timer.hpp"
+#include "runtime/cuda_check.hpp"
+#include "runtime/device.hpp"
+#include "runtime/device_buffer.hpp"
+#include "runtime/nvrtc_compiler.hpp"
+
+namespace fs = std::filesystem;
+
+namespace attnlab {
+
+nlohmann::json to_json(const Ceilings& c) {
+  return {{"gpu_uuid", c.gpu_uuid}, {"driver", c.driver},       {"bf16_tflops", c.bf16_tflops},
+          {"fp16_tflops", c.fp16_tflops}, {"copy_gbps", c.copy_gbps}, {"gemm_n", c.gemm_n},
+          {"measured_at", c.measured_at}, {"method", "cuBLASLt n^3 GEMM and cudaMemcpy D2D, median, cold L2"}};
+}
+
+Ceilings ceilings_from_json(const nlohmann::json& j) {
+  Ceilings c;
+  c.gpu_uuid = j.at("gpu_uuid");
+  c.driver = j.at("driver");
+  c.bf16_tflops = j.at("bf16_tflops");
+  c.fp16_tflops = j.at("fp16_tflops");
+  c.copy_gbps = j.at("copy_gbps");
+  c.gemm_n = j.at("gemm_n");
+  c.measured_at = j.at("measured_at");
+  return c;
+}
+
+void reject_above_ceiling(double value, double ceiling, const std::string& what) {
+  if (ceiling > 0 && value > kCeilingSlack * ceiling)
+    throw MeasurementError(fmt::format("measurement error: {} = {:.1f} exceeds {:.2f}x the measured ceiling {:.1f}; "
+                                       "the timing is wrong (work not done, or a broken clock), not the kernel fast",
+                                       what, value, kCeilingSlack, ceiling));
+}
+
+Ceilings measure_ceilings(int n) {
+  const DeviceInfo dev = require_device();
+  Ceilings c;
+  c.gpu_uuid = dev.uuid;
+  c.driver = fmt::format("{}", dev.driver_version);
+  c.gemm_n = n;
+  c.measured_at = capture_environment()["timestamp_utc"];
+  MeasureOptions mo;
+  mo.stop.max_time_s = 5;
+  for (DType t : {DType::bf16, DType::f16}) {
+    SquareGemm gemm(t, n);
+    Measurement m = measure([&](cudaStream_t s) { gemm.run(s); }, mo);
+    (t == DType::bf16 ? c.bf16_tflops : c.fp16_tflops) = gemm.flops() / (m.stats.median * 1e-6) / 1e12;
+  }
+  const size_t bytes = size_t(1) << 30;
+  DeviceBuffer src(bytes), dst(bytes);
+  src.fill_bytes(0x5a);
+  Measurement m = measure([&](cudaStream_t s) { ATTN_CUDA(cudaMemcpyAsync(dst.get(), src.get(), bytes, cudaMemcpyDeviceToDevice, s)); }, mo);
+  c.copy_gbps = 2.0 * bytes / (m.stats.median * 1e-6) / 1e9;
+  return c;
+}
+
+Ceilings device_ceilings(bool remeasure) {
+  const DeviceInfo dev = require_device();
+  const fs::path path = fs::path(kernel_cache_dir()) / ("ceilings-" + dev.uuid + ".json");
+  if (!remeasure && fs::exists(path)) {
+    try {
+      std::ifstream f(path);
+      Ceilings c = ceilings_from_json(nlohmann::json::parse(f));
+      if (c.gpu_uuid == dev.uuid && c.driver == fmt::format("{}", dev.driver_version)) return c;
+    } catch (const std::exception&) {
+      // unreadable cache: measure again
+    }
+  }
+  Ceilings c = measure_ceilings();
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  const fs::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());
+  {
+    std::ofstream f(tmp);
+    f << to_json(c).dump(1) << "\n";
+  }
+  fs::rename(tmp, path, ec);
+  return c;
+}
+
+}  // namespace attnlab

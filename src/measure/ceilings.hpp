@@ -1,0 +1,39 @@
+#pragma once
+// The device's measured ceilings: dense bf16/fp16 tensor throughput (a large cuBLAS GEMM, as torch.matmul
+// runs it) and DRAM bandwidth (a device-to-device copy, bytes read + written). Measured once per GPU and
+// driver with the timing core, cached next to the kernel cache, and used to report every result as a
+// fraction of what the device can do and to reject impossible numbers.
+#include <nlohmann/json.hpp>
+
+#include <stdexcept>
+#include <string>
+
+#include "core/dtype.hpp"
+
+namespace attnlab {
+
+struct Ceilings {
+  std::string gpu_uuid, driver;
+  double bf16_tflops = 0, fp16_tflops = 0;  // cuBLAS n x n x n GEMM, n = gemm_n
+  double copy_gbps = 0;                     // (read + write) GB/s
+  int gemm_n = 8192;
+  std::string measured_at;
+  double tensor_tflops(DType t) const { return t == DType::bf16 ? bf16_tflops : fp16_tflops; }
+};
+
+nlohmann::json to_json(const Ceilings& c);
+Ceilings ceilings_from_json(const nlohmann::json& j);
+
+// Cached result for the current device unless `remeasure`; measures (about 5 s) otherwise.
+Ceilings device_ceilings(bool remeasure = false);
+Ceilings measure_ceilings(int gemm_n = 8192);
+
+// A result above 1.05x the measured ceiling is a measurement error, not a fast kernel.
+class MeasurementError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+inline constexpr double kCeilingSlack = 1.05;
+void reject_above_ceiling(double value, double ceiling, const std::string& what);
+
+}  // namespace attnlab

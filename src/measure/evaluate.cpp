@@ -1,0 +1,274 @@
+#include "measure/evaluate.hpp"
+
+#include <cmath>
+#include <random>
+
+#include <fmt/format.h>
+
+#include "check/inputs.hpp"
+#include "runtime/cuda_check.hpp"
+#include "runtime/device_buffer.hpp"
+
+namespace attnlab {
+
+namespace {
+void finish(EvalResult& r, const EvalOptions& opt, DType dtype) {
+  r.tflops = r.flops / (r.timing->stats.median * 1e-6) / 1e12;
+  if (opt.ceilings) {
+    const double peak = opt.ceilings->tensor_tflops(dtype);
+    r.pct_of_peak = peak > 0 ? 100.0 * r.tflops / peak : 0;
+    reject_above_ceiling(r.tflops, peak, fmt::format("{} TFLOP/s on {}", r.backend, r.problem.describe()));
+  }
+}
+}  // namespace
+
+EvalResult evaluate_attention(AttentionBackend& b, const CheckCase& inputs, const EvalOptions& opt) {
+  EvalResult r;
+  r.backend = b.name();
+  r.problem = inputs.problem();
+  r.flops = r.problem.flops();
+  if (auto why = b.supports(r.problem); !why.empty()) {
+    r.status = "skipped";
+    r.reason = why;
+    return r;
+  }
+  try {
+    b.prepare(r.problem);
+    r.describe = b.describe();
+    auto runner = [&b](const AttnProblem& p, const AttnTensors& t, cudaStream_t s) { b.run(p, t, s); };
+    if (opt.check) {
+      r.check = inputs.check(b.name(), runner);
+      if (!r.check->pass) {
+        r.status = "failed";
+        r.reason = r.check->error.empty()
+                       ? fmt::format("check failed: O max-abs {:.2e} rel-L2 {:.2e} bad {}, LSE max-abs {:.2e}, deterministic {}",
+                                     r.check->o.max_abs, r.check->o.rel_l2, r.check->o.bad, r.check->lse.max_abs,
+                                     r.check->deterministic)
+                       : r.check->error;
+        return r;
+      }
+    }
+    DeviceBuffer o(r.problem.q_elems() * 2), lse(r.problem.lse_elems() * 4);
+    const AttnTensors t = inputs.tensors(o.get(), lse.as<float>());
+    r.timing = measure([&](cudaStream_t s) { b.run(r.problem, t, s); }, opt.measure);
+    finish(r, opt, r.problem.dtype);
+  } catch (const MeasurementError&) {
+    throw;
+  } catch (const std::exception& e) {
+    r.status = "error";
+    r.reason = e.what();
+    cudaGetLastError();
+  }
+  return r;
+}
+
+EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOptions& opt) {
+  EvalResult r;
+  r.kind = "gemm";
+  r.backend = g.name();
+  r.problem = shape;
+  GemmProblem gp{shape.batch * shape.heads, shape.seqlen_q, shape.seqlen_k, shape.head_dim, shape.dtype};
+  r.flops = gp.flops();
+  if (auto why = g.supports(gp); !why.empty()) {
+    r.status = "skipped";
+    r.reason = why;
+    return r;
+  }
+  try {
+    g.prepare(gp);
+    r.describe = g.describe();
+    const uint64_t seed = fresh_seed();
+    const int64_t a_elems = int64_t(gp.batch) * gp.m * gp.k, b_elems = int64_t(gp.batch) * gp.n * gp.k;
+    HostTensor16 a = random_tensor(gp.dtype, a_elems, seed * 2 + 1), bt = random_tensor(gp.dtype, b_elems, seed * 2 + 2);
+    DeviceBuffer da(a_elems * 2), db(b_elems * 2), dc(size_t(gp.batch) * gp.m * gp.n * 4);
+    da.upload(a.bits);
+    db.upload(bt.bits);
+    dc.fill_bytes(0xff);
+    g.run(gp, da.get(), db.get(), dc.as<float>(), nullptr);
+    ATTN_CUDA(cudaDeviceSynchronize());
+    if (opt.check) {
+      // Sampled rows (always including the last row of the last batch) against a CPU fp64 GEMM.
+      CheckResult c;
+      c.config = g.name();
+      c.problem = shape;
+      c.seed = seed;
+      c.reference = "cpu-fp64-sampled-rows";
+      std::mt19937_64 rng(seed);
+      std::vector<float> out, ref;
+      for (int s = 0; s < 64; ++s) {
+        const int bi = s == 0 ? gp.batch - 1 : int(rng() % gp.batch), row = s == 0 ? gp.m - 1 : int(rng() % gp.m);
+        std::vector<float> got(gp.n);
+        ATTN_CUDA(cudaMemcpy(got.data(), dc.as<float>() + (int64_t(bi) * gp.m + row) * gp.n, gp.n * 4, cudaMemcpyDeviceToHost));
+        for (int j = 0; j < gp.n; ++j) {
+          double acc = 0;
+          for (int kk = 0; kk < gp.k; ++kk)
+            acc += double(a.values[(int64_t(bi) * gp.m + row) * gp.k + kk]) * bt.values[(int64_t(bi) * gp.n + j) * gp.k + kk];
+          out.push_back(got[j]);
+          ref.push_back(float(acc));
+        }
+      }
+      c.o = compare(out.data(), ref.data(), out.size());
+      c.deterministic = true;
+      c.pass = c.o.bad == 0 && c.o.rel_l2 <= 1e-4;  // fp32 accumulation of exact bf16/fp16 products
+      r.check = c;
+      if (!c.pass) {
+        r.status = "failed";
+        r.reason = fmt::format("check failed: S max-abs {:.2e} rel-L2 {:.2e} bad {}", c.o.max_abs, c.o.rel_l2, c.o.bad);
+        return r;
+      }
+    }
+    r.timing = measure([&](cudaStream_t s) { g.run(gp, da.get(), db.get(), dc.as<float>(), s); }, opt.measure);
+    finish(r, opt, gp.dtype);
+  } catch (const MeasurementError&) {
+    throw;
+  } catch (const std::exception& e) {
+    r.status = "error";
+    r.reason = e.what();
+    cudaGetLastError();
+  }
+  return r;
+}
+
+nlohmann::json to_json(const AttnProblem& p) {
+  return {{"batch", p.batch},       {"heads", p.heads},         {"heads_k", p.heads_k},
+          {"seqlen_q", p.seqlen_q}, {"seqlen_k", p.seqlen_k},   {"head_dim", p.head_dim},
+          {"dtype", dtype_name(p.dtype)}, {"causal", p.causal}, {"scale", p.scale()}};
+}
+
+nlohmann::json to_json(const CheckResult& r) {
+  return {{"pass", r.pass},           {"seed", r.seed},          {"reference", r.reference},
+          {"o_max_abs", r.o.max_abs}, {"o_rel_l2", r.o.rel_l2},  {"o_bad", r.o.bad},
+          {"lse_max_abs", r.lse.max_abs}, {"lse_bad", r.lse.bad}, {"deterministic", r.deterministic},
+          {"error", r.error}};
+}
+
+nlohmann::json to_json(const Measurement& m, bool raw) {
+  nlohmann::json j = {{"median_us", m.stats.median},     {"min_us", m.stats.min},     {"q1_us", m.stats.q1},
+                      {"q3_us", m.stats.q3},             {"max_us", m.stats.max},     {"mean_us", m.stats.mean},
+                      {"rel_stdev", m.stats.rel_stdev},  {"samples", m.stats.count},  {"stop", stop_reason_name(m.stop)},
+                      {"mean_sm_clock_mhz", m.mean_sm_clock_mhz}, {"max_sm_clock_mhz", m.max_sm_clock_mhz},
+                      {"discarded_throttled", m.discarded_throttled}, {"clock_source", m.clock_source},
+                      {"graph_reps", m.graph_reps}, {"warning", m.warning}};
+  if (raw) j["raw_us"] = m.samples;
+  return j;
+}
+
+nlohmann::json to_json(const EvalResult& r) {
+  nlohmann::json j = {{"backend", r.backend}, {"describe", r.describe}, {"kind", r.kind},
+                      {"problem", to_json(r.problem)}, {"status", r.status}, {"reason", r.reason},
+                      {"flops", r.flops}};
+  j["check"] = r.check ? to_json(*r.check) : nlohmann::json(nullptr);
+  j["timing"] = r.timing ? to_json(*r.timing) : nlohmann::json(nullptr);
+  j["tflops"] = r.timing ? nlohmann::json(r.tflops) : nlohmann::json(nullptr);
+  j["pct_of_peak"] = r.timing && r.pct_of_peak > 0 ? nlohmann::json(r.pct_of_peak) : nlohmann::json(nullptr);
+  return j;
+}
+
+}  // namespace attnlab
+
+namespace attnlab {
+
+AttnProblem problem_from_json(const nlohmann::json& j) {
+  AttnProblem p;
+  p.batch = j.at("batch");
+  p.heads = j.at("heads");
+  p.heads_k = j.at("heads_k");
+  p.seqlen_q = j.at("seqlen_q");
+  p.seqlen_k = j.at("seqlen_k");
+  p.head_dim = j.at("head_dim");
+  p.dtype = parse_dtype(j.at("dtype").get<std::string>());
+  p.causal = j.at("causal");
+  p.softmax_scale = j.value("scale", 0.f);
+  return p;
+}
+
+EvalResult eval_result_from_json(const nlohmann::json& j) {
+  EvalResult r;
+  r.backend = j.at("backend");
+  r.describe = j.value("describe", "");
+  r.kind = j.value("kind", "attention");
+  r.problem = problem_from_json(j.at("problem"));
+  r.status = j.at("status");
+  r.reason = j.value("reason", "");
+  r.flops = j.value("flops", 0.0);
+  if (j.contains("check") && !j["check"].is_null()) {
+    const auto& c = j["check"];
+    CheckResult cr;
+    cr.config = r.backend;
+    cr.problem = r.problem;
+    cr.pass = c.at("pass");
+    cr.seed = c.value("seed", uint64_t(0));
+    cr.reference = c.value("reference", "");
+    cr.o.max_abs = c.value("o_max_abs", 0.0);
+    cr.o.rel_l2 = c.value("o_rel_l2", 0.0);
+    cr.o.bad = c.value("o_bad", size_t(0));
+    cr.lse.max_abs = c.value("lse_max_abs", 0.0);
+    cr.lse.bad = c.value("lse_bad", size_t(0));
+    cr.deterministic = c.value("deterministic", false);
+    cr.error = c.value("error", "");
+    r.check = cr;
+  }
+  if (j.contains("timing") && !j["timing"].is_null()) {
+    const auto& t = j["timing"];
+    Measurement m;
+    m.samples = t.value("raw_us", std::vector<double>{});
+    m.stats = summarize(m.samples);
+    if (m.samples.empty()) {
+      m.stats.median = t.at("median_us");
+      m.stats.count = t.value("samples", 0);
+    }
+    m.mean_sm_clock_mhz = t.value("mean_sm_clock_mhz", 0.0);
+    m.max_sm_clock_mhz = t.value("max_sm_clock_mhz", 0.0);
+    m.discarded_throttled = t.value("discarded_throttled", 0);
+    m.clock_source = t.value("clock_source", "");
+    m.graph_reps = t.value("graph_reps", 0);
+    m.warning = t.value("warning", "");
+    const std::string stop = t.value("stop", "none");
+    for (auto s : {StopReason::converged, StopReason::plateaued, StopReason::timeout, StopReason::max_samples})
+      if (stop == stop_reason_name(s)) m.stop = s;
+    r.timing = m;
+    r.tflops = j.value("tflops", 0.0);
+    r.pct_of_peak = j["pct_of_peak"].is_null() ? 0.0 : j.value("pct_of_peak", 0.0);
+  }
+  return r;
+}
+
+}  // namespace attnlab
+
+namespace attnlab {
+
+nlohmann::json peer_result_to_json(const PeerResult& r, const Ceilings& ceilings) {
+  const AttnProblem p = r.c.problem();
+  nlohmann::json j = {{"backend", r.c.backend}, {"describe", r.describe()}, {"kind", "attention"},
+                      {"problem", to_json(p)}, {"status", r.status}, {"reason", r.reason},
+                      {"flops", p.flops()}, {"note", r.note}};
+  if (r.check) {
+    const auto& c = *r.check;
+    j["check"] = {{"pass", c.pass}, {"seed", c.seed}, {"reference", c.reference}, {"subset", c.subset},
+                  {"o_max_abs", std::isnan(c.o_max_abs) ? nlohmann::json(nullptr) : nlohmann::json(c.o_max_abs)},
+                  {"o_rel_l2", std::isnan(c.o_rel_l2) ? nlohmann::json(nullptr) : nlohmann::json(c.o_rel_l2)},
+                  {"o_bad", c.bad}, {"deterministic", c.deterministic ? nlohmann::json(*c.deterministic) : nlohmann::json(nullptr)}};
+  } else {
+    j["check"] = nullptr;
+  }
+  j["timing"] = nullptr;
+  j["tflops"] = nullptr;
+  j["pct_of_peak"] = nullptr;
+  if (r.ok() && r.timing && r.tflops) {
+    const auto& t = *r.timing;
+    j["timing"] = {{"median_us", t.median_us}, {"min_us", t.min_us},     {"q1_us", t.q1_us},
+                   {"q3_us", t.q3_us},         {"max_us", t.max_us},     {"mean_us", t.mean_us},
+                   {"rel_stdev", t.rel_stdev}, {"samples", t.samples},   {"stop", t.stop},
+                   {"warning", t.warning},     {"clock_source", "none"}, {"host_guard_us", t.host_guard_us},
+                   {"raw_us", t.raw_us}};
+    j["tflops"] = *r.tflops;
+    const double peak = ceilings.tensor_tflops(p.dtype);
+    if (peak > 0) {
+      j["pct_of_peak"] = 100.0 * *r.tflops / peak;
+      reject_above_ceiling(*r.tflops, peak, fmt::format("{} TFLOP/s on {}", r.c.backend, p.describe()));
+    }
+  }
+  return j;
+}
+
+}  // namespace attnlab

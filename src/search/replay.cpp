@@ -1,0 +1,129 @@
+#include "search/replay.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <numeric>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "search/tune_log.hpp"
+#include "search/tuner.hpp"
+
+namespace attnlab {
+
+ReplayEvaluator::ReplayEvaluator(const std::vector<Evaluation>& records) {
+  for (auto& r : records) by_name_[r.config.name()] = r;
+}
+
+std::vector<Evaluation> ReplayEvaluator::evaluate(const std::vector<TileConfig>& configs) {
+  std::vector<Evaluation> out;
+  for (auto& c : configs) {
+    ++calls_;
+    auto it = by_name_.find(c.name());
+    if (it != by_name_.end()) {
+      out.push_back(it->second);
+    } else {
+      Evaluation e;
+      e.config = c;
+      e.error = "not in the recorded results";
+      out.push_back(e);
+    }
+  }
+  return out;
+}
+
+std::vector<Evaluation> load_records(const std::string& path) {
+  const auto dot = path.rfind('.');
+  const std::string ext = dot == std::string::npos ? "" : path.substr(dot + 1);
+  if (ext == "csv") {
+    std::vector<Evaluation> out;
+    for (auto& row : read_evo_log(path)) out.push_back(row.eval);
+    return out;
+  }
+  if (ext != "json") throw UserError("recorded results '" + path + "': expected a .json or .csv file");
+  std::ifstream in(path);
+  if (!in) throw UserError("cannot read recorded results '" + path + "'");
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw UserError("recorded results '" + path + "': " + e.what());
+  }
+  std::vector<Evaluation> out;
+  if (j.is_object() && j.contains("history")) {
+    const History h = history_from_json(j["history"]);  // named: a temporary would die before the loop
+    for (auto& t : h.trials()) out.push_back(t.eval);
+    return out;
+  }
+  const auto& list = j.is_object() && j.contains("evaluations") ? j["evaluations"] : j;
+  if (!list.is_array()) throw UserError("recorded results '" + path + "': expected an array of evaluations");
+  for (auto& r : list) out.push_back(evaluation_from_json(r));
+  return out;
+}
+
+double best_recorded(const SearchSpace& space, const std::vector<Evaluation>& records) {
+  double best = 0;
+  for (auto& r : records)
+    if (space.valid(r.config)) best = std::max(best, fitness(r));
+  return best;
+}
+
+std::vector<ReplayStats> replay_compare(const SearchSpace& space, const std::vector<Evaluation>& records,
+                                        const ReplayOptions& opt) {
+  const double best = best_recorded(space, records);
+  if (best <= 0) throw UserError("replay: no recorded evaluation in this space succeeded, nothing to find");
+  // Records are deduplicated the way ReplayEvaluator does it (last wins), so the target is reachable.
+  const double target = (1.0 - opt.within) * best;
+  std::vector<ReplayStats> out;
+  for (auto& name : opt.strategies) {
+    ReplayStats st;
+    st.strategy = name;
+    for (int seed = 1; seed <= opt.n_rng_seeds; ++seed) {
+      TuneOptions o = opt.base;
+      o.budget = opt.budget;
+      o.time_limit_s = 0;
+      o.rng_seed = static_cast<uint64_t>(seed);
+      o.seeds = opt.seeds;
+      auto strategy = make_strategy(name, space, o);
+      ReplayEvaluator eval(records);
+      Tuner tuner(space, *strategy, eval, o);
+      tuner.run();
+      int hit = opt.budget + 1;
+      const auto& trials = tuner.history().trials();
+      for (size_t i = 0; i < trials.size(); ++i)
+        if (fitness(trials[i].eval) >= target && fitness(trials[i].eval) > 0) {
+          hit = static_cast<int>(i) + 1;
+          break;
+        }
+      st.evals_to_target.push_back(hit);
+    }
+    auto sorted = st.evals_to_target;
+    std::sort(sorted.begin(), sorted.end());
+    const size_t n = sorted.size();
+    if (n > 0) {
+      st.median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+      st.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(n);
+      st.success_rate = static_cast<double>(std::count_if(sorted.begin(), sorted.end(), [&](int v) {
+                          return v <= opt.budget;
+                        })) / static_cast<double>(n);
+    }
+    out.push_back(std::move(st));
+  }
+  return out;
+}
+
+std::string format_replay_table(const std::vector<ReplayStats>& stats, int budget) {
+  std::ostringstream os;
+  os << fmt::format("{:<12} {:>6} {:>8} {:>8} {:>9} {:>6}\n", "strategy", "seeds", "median", "mean", "success", "worst");
+  for (auto& s : stats) {
+    const int worst = s.evals_to_target.empty() ? 0 : *std::max_element(s.evals_to_target.begin(), s.evals_to_target.end());
+    os << fmt::format("{:<12} {:>6} {:>8.1f} {:>8.1f} {:>8.0f}% {:>6}\n", s.strategy, s.evals_to_target.size(), s.median,
+                      s.mean, 100.0 * s.success_rate, worst > budget ? "never" : std::to_string(worst));
+  }
+  os << fmt::format("(evaluations until a config within the target of the recorded best; budget {})\n", budget);
+  return os.str();
+}
+
+}  // namespace attnlab

@@ -1,0 +1,160 @@
+#include "search/tune_log.hpp"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+
+namespace attnlab {
+
+namespace {
+
+std::string quote(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out += '"';
+    out += c;
+  }
+  return out + '"';
+}
+
+// One CSV record; quoted fields may hold commas, doubled quotes and newlines (compile logs do).
+bool read_record(std::istream& in, std::vector<std::string>& fields) {
+  fields.clear();
+  std::string field;
+  bool quoted = false, any = false;
+  char c;
+  while (in.get(c)) {
+    any = true;
+    if (quoted) {
+      if (c == '"') {
+        if (in.peek() == '"') field += static_cast<char>(in.get());
+        else quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      fields.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n') {
+      break;
+    } else if (c != '\r') {
+      field += c;
+    }
+  }
+  if (!any) return false;
+  fields.push_back(std::move(field));
+  return true;
+}
+
+}  // namespace
+
+std::string evo_log_header() {
+  return "generation,config,compiled,registers,spill_bytes,correct,max_error,median_us,tflops,speedup_vs_cudnn,"
+         "source_file,error";
+}
+
+std::string evo_log_row(int generation, const Evaluation& e, const std::string& source_file) {
+  return fmt::format("{},{},{},{},{},{},{:.17g},{:.17g},{:.17g},{:.17g},{},{}", generation, e.config.name(),
+                     e.compiled ? 1 : 0, e.registers, e.spill_bytes, e.correct ? 1 : 0, e.max_error, e.median_us,
+                     e.tflops, e.speedup_vs_cudnn, quote(source_file), quote(e.error));
+}
+
+EvoLogWriter::EvoLogWriter(const std::string& path, bool append) : path_(path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const bool has_content = append && fs::exists(path, ec) && fs::file_size(path, ec) > 0;
+  out_.open(path, append ? std::ios::app : std::ios::trunc);
+  if (!out_) throw UserError("cannot write '" + path + "'");
+  if (!has_content) out_ << evo_log_header() << '\n' << std::flush;
+}
+
+void EvoLogWriter::write(const Trial& t) {
+  out_ << evo_log_row(t.generation, t.eval, t.source_file) << '\n' << std::flush;
+  if (!out_) throw UserError("write to '" + path_ + "' failed");
+}
+
+void EvoLogWriter::write_all(const History& h) {
+  for (auto& t : h.trials()) write(t);
+}
+
+std::vector<Trial> read_evo_log(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw UserError("cannot read '" + path + "'");
+  std::vector<std::string> f;
+  std::string header;
+  std::getline(in, header);
+  if (!header.empty() && header.back() == '\r') header.pop_back();
+  if (header != evo_log_header())
+    throw UserError("'" + path + "' is not an evo_log.csv (unexpected header)");
+  std::vector<Trial> out;
+  int line = 1;
+  while (read_record(in, f)) {
+    ++line;
+    if (f.size() == 1 && f[0].empty()) continue;  // blank line
+    if (f.size() != 12) throw UserError(fmt::format("{}:{}: expected 12 fields, got {}", path, line, f.size()));
+    try {
+      Trial t;
+      t.generation = std::stoi(f[0]);
+      t.eval.config = TileConfig::parse(f[1]);
+      t.eval.compiled = f[2] == "1";
+      t.eval.registers = std::stoi(f[3]);
+      t.eval.spill_bytes = std::stoi(f[4]);
+      t.eval.correct = f[5] == "1";
+      t.eval.max_error = std::stod(f[6]);
+      t.eval.median_us = std::stod(f[7]);
+      t.eval.tflops = std::stod(f[8]);
+      t.eval.speedup_vs_cudnn = std::stod(f[9]);
+      t.source_file = f[10];
+      t.eval.error = f[11];
+      out.push_back(std::move(t));
+    } catch (const std::logic_error&) {  // stoi/stod: invalid_argument, out_of_range
+      throw UserError(fmt::format("{}:{}: malformed number", path, line));
+    }
+  }
+  return out;
+}
+
+nlohmann::json evo_best_json(const History& h, int top_k, const nlohmann::json& environment, const std::string& strategy) {
+  std::vector<const Trial*> ok;
+  for (auto& t : h.trials())
+    if (fitness(t.eval) > 0) ok.push_back(&t);
+  std::stable_sort(ok.begin(), ok.end(), [](const Trial* a, const Trial* b) { return fitness(a->eval) > fitness(b->eval); });
+  nlohmann::json top = nlohmann::json::array();
+  for (size_t i = 0; i < ok.size() && static_cast<int>(i) < top_k; ++i) {
+    const auto& e = ok[i]->eval;
+    top.push_back({{"rank", i + 1},
+                   {"config", e.config.name()},
+                   {"source_file", ok[i]->source_file},
+                   {"generation", ok[i]->generation},
+                   {"tflops", e.tflops},
+                   {"median_us", e.median_us},
+                   {"speedup_vs_cudnn", e.speedup_vs_cudnn},
+                   {"registers", e.registers},
+                   {"spill_bytes", e.spill_bytes},
+                   {"smem_bytes", e.smem_bytes},
+                   {"max_error", e.max_error}});
+  }
+  return {{"schema", "attnlab.evo_best/1"}, {"environment", environment},   {"strategy", strategy},
+          {"evaluations", h.size()},        {"successful", ok.size()},      {"top", top}};
+}
+
+void write_evo_best(const std::string& path, const History& h, int top_k, const nlohmann::json& environment,
+                    const std::string& strategy) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    if (!out) throw UserError("cannot write '" + tmp + "'");
+    out << evo_best_json(h, top_k, environment, strategy).dump(2) << '\n';
+    if (!out.flush()) throw UserError("write to '" + tmp + "' failed");
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) throw UserError("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+}
+
+}  // namespace attnlab

@@ -1,0 +1,45 @@
+#pragma once
+// What a tune leaves on disk besides the database: evo_log.csv, one row per evaluation as it happens
+// (so an interrupted tune still has its log), and evo_best.json, the top-K with the environment.
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "search/evaluation.hpp"
+#include "search/strategies/strategy.hpp"
+
+namespace attnlab {
+
+// Columns: generation,config,compiled,registers,spill_bytes,correct,max_error,median_us,tflops,
+// speedup_vs_cudnn,source_file,error. Doubles with 17 significant digits so replay from the CSV is
+// exact; source_file and error are quoted (RFC 4180).
+std::string evo_log_header();
+std::string evo_log_row(int generation, const Evaluation& e, const std::string& source_file = "");
+
+class EvoLogWriter {
+ public:
+  // append = true continues an existing log (a resumed tune); the header is written only to a new or
+  // empty file. UserError when the file cannot be opened.
+  explicit EvoLogWriter(const std::string& path, bool append = false);
+  void write(const Trial& t);             // one row, flushed
+  void write_all(const History& h);       // every trial
+ private:
+  std::ofstream out_;
+  std::string path_;
+};
+
+// Inverse of the writer (for replay): UserError on a missing file, wrong header or malformed row.
+std::vector<Trial> read_evo_log(const std::string& path);
+
+// {"schema":"attnlab.evo_best/1","environment":env,"strategy","evaluations","successful",
+//  "top":[{"rank","config","source_file","generation","tflops","median_us","speedup_vs_cudnn",
+//          "registers","spill_bytes","smem_bytes","max_error"}]}: the top_k successful trials by TFLOP/s.
+nlohmann::json evo_best_json(const History& h, int top_k, const nlohmann::json& environment,
+                             const std::string& strategy = "");
+// Written to a temporary file and renamed, so a reader never sees half a file.
+void write_evo_best(const std::string& path, const History& h, int top_k, const nlohmann::json& environment,
+                    const std::string& strategy = "");
+
+}  // namespace attnlab

@@ -1,0 +1,87 @@
+#pragma once
+// The results store: one SQLite file holding every evaluation ever made (keyed by everything that can
+// change its outcome) and the tuner's checkpoints. Schema-versioned with ordered migrations; every
+// write is a transaction; WAL + busy timeout so two attnlab processes can share the file.
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "search/evaluation.hpp"
+
+struct sqlite3;
+
+namespace attnlab {
+
+// What an evaluation's outcome depends on besides the config. For find()/put() every field is part of
+// the key; for all() an empty field matches anything (e.g. replay across GPUs or source versions).
+struct EvalContext {
+  std::string arch;         // "sm_90a"
+  std::string gpu_uuid;     // "GPU-5f3c..."
+  std::string driver;       // "580.65.06"
+  std::string shape;        // "B4 H16/16 Sq4096 Sk4096 d128"
+  std::string dtype;        // "bf16"
+  std::string source_hash;  // content hash of the kernel sources
+};
+
+class ResultsDb {
+ public:
+  static constexpr int kLatestVersion = 2;
+
+  // Creates the file or migrates it to kLatestVersion. ":memory:" works. UserError when the file cannot
+  // be opened, is not a database, or was written by a newer attnlab.
+  static ResultsDb open(const std::string& path);
+  ResultsDb(ResultsDb&&) noexcept;
+  ResultsDb& operator=(ResultsDb&&) noexcept;
+  ~ResultsDb();
+
+  int schema_version();
+
+  // The stored evaluation of `config` under `ctx` (exact match on every field).
+  std::optional<Evaluation> find(const EvalContext& ctx, const TileConfig& config);
+  // Insert or replace, in one transaction. The key's source hash is e.source_hash when set (a proposer
+  // source changes it), else ctx.source_hash. timing_json: the full timing statistics.
+  void put(const EvalContext& ctx, const Evaluation& e, const std::string& timing_json = "{}");
+  // Every stored evaluation matching ctx (empty fields match anything), oldest first.
+  std::vector<Evaluation> all(const EvalContext& ctx);
+  // Profiler metrics (schema v2) of a stored evaluation; UserError when it is not stored.
+  void set_profile_metrics(const EvalContext& ctx, const TileConfig& config, const nlohmann::json& metrics);
+  std::optional<nlohmann::json> profile_metrics(const EvalContext& ctx, const TileConfig& config);
+
+  // Tuner checkpoints (Tuner::checkpoint()), one per run id, replaced on every save.
+  void save_checkpoint(const std::string& run_id, const nlohmann::json& state);
+  std::optional<nlohmann::json> load_checkpoint(const std::string& run_id);
+
+  sqlite3* handle() { return db_.get(); }  // for tests and one-off queries
+
+ private:
+  struct Closer {
+    void operator()(sqlite3* db) const;
+  };
+  explicit ResultsDb(sqlite3* db) : db_(db) {}
+  void migrate();
+  std::unique_ptr<sqlite3, Closer> db_;
+};
+
+// An Evaluator that answers from the store what it has and asks `inner` for the rest, storing each new
+// evaluation as soon as the batch returns: "an evaluation whose key already exists is not recompiled or
+// re-timed unless --fresh" (fresh = true re-evaluates and overwrites).
+class CachedEvaluator : public Evaluator {
+ public:
+  CachedEvaluator(Evaluator& inner, ResultsDb& db, EvalContext ctx, bool fresh = false)
+      : inner_(inner), db_(db), ctx_(std::move(ctx)), fresh_(fresh) {}
+  std::vector<Evaluation> evaluate(const std::vector<TileConfig>& configs) override;
+  int hits() const { return hits_; }
+  int misses() const { return misses_; }
+
+ private:
+  Evaluator& inner_;
+  ResultsDb& db_;
+  EvalContext ctx_;
+  bool fresh_;
+  int hits_ = 0, misses_ = 0;
+};
+
+}  // namespace attnlab
