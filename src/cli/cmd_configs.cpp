@@ -18,6 +18,8 @@ void add_configs(CLI::App& app) {
     bool compile = false;
     bool all = false;
     std::string filter;
+    std::string space = "default";
+    bool micro = false;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--arch", o->arch, "target arch (sm_80, sm_89, sm_90a, ...); default: this device's");
@@ -26,6 +28,9 @@ void add_configs(CLI::App& app) {
   cmd->add_flag("--compile", o->compile, "compile each config with NVRTC and show registers / spills");
   cmd->add_flag("--all", o->all, "also list invalid configs with the reason");
   cmd->add_option("--filter", o->filter, "only configs whose name contains this text");
+  cmd->add_option("--space", o->space, "default (check/micro/CI) or tuning (attnlab tune)")
+      ->check(CLI::IsMember({"default", "tuning"}));
+  cmd->add_flag("--micro", o->micro, "with --compile: the microbenchmark variant");
   cmd->callback([o] {
     const std::string arch = resolve_arch(o->arch);
     const DType dtype = parse_dtype(o->dtype);
@@ -34,12 +39,12 @@ void add_configs(CLI::App& app) {
     const auto limits = ArchLimits::for_arch(arch);
     fmt::print("{:<22} {:>9} {:>7}{}\n", "config", "smem B", "threads", o->compile ? "    regs  spill-st  spill-ld" : "");
     int valid = 0;
-    for (const auto& c : full_space()) {
+    for (const auto& c : full_space(o->space == "tuning" ? KnobValues::tuning() : KnobValues{})) {
       const auto why = c.constraint_violation(o->head_dim, limits);
       if ((!why.empty() && !o->all) || c.name().find(o->filter) == std::string::npos) continue;
       std::string extra;
       if (why.empty() && o->compile) {
-        auto k = compile_flash(c, dtype, o->head_dim, arch);
+        auto k = compile_flash(c, dtype, o->head_dim, arch, o->micro ? FlashVariant::micro : FlashVariant::full);
         extra = fmt::format(" {:>7} {:>9} {:>9}", k.resources.registers, k.resources.spill_stores, k.resources.spill_loads);
       }
       valid += why.empty();
