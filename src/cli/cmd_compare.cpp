@@ -31,6 +31,7 @@ struct Opts {
   double max_time = 5;
   std::string out = "compare.json";
   std::string csv;
+  std::string custom_config;
 };
 
 bool is_torch(const std::string& b) { return b.rfind("torch-", 0) == 0; }
@@ -53,6 +54,7 @@ void add_compare(CLI::App& app) {
   cmd->add_option("--max-time", o->max_time, "timing limit per measurement, seconds")->capture_default_str();
   cmd->add_option("--out,-o", o->out, "compare.json path")->capture_default_str();
   cmd->add_option("--csv", o->csv, "also write a CSV table");
+  cmd->add_option("--custom-config", o->custom_config, "tile config of the custom backend (default: per head dim)");
   cmd->callback([o] {
     const DType dtype = parse_dtype(o->dtype);
     const auto gemm_names = gemm_backend_names();
@@ -104,7 +106,7 @@ void add_compare(CLI::App& app) {
           auto g = make_gemm_backend(b);
           r = evaluate_gemm(*g, p, eo);
         } else {
-          auto a = make_attention_backend(b);
+          auto a = make_attention_backend(b, b == "custom" ? o->custom_config : "");
           r = evaluate_attention(*a, inputs, eo);
         }
         if (r.status != "ok") fmt::print(stderr, "  {}: {}\n", r.status, r.reason);

@@ -11,6 +11,7 @@ void add_run(CLI::App& app);
 void add_bench(CLI::App& app);
 void add_compare(CLI::App& app);
 void add_micro(CLI::App& app);
+void add_ceilings(CLI::App& app);
 void add_tune(CLI::App& app);
 
 }  // namespace attnlab::cli

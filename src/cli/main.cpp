@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   attnlab::cli::add_bench(app);
   attnlab::cli::add_compare(app);
   attnlab::cli::add_micro(app);
+  attnlab::cli::add_ceilings(app);
   attnlab::cli::add_tune(app);
   try {
     app.parse(argc, argv);

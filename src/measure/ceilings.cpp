@@ -22,7 +22,9 @@ namespace attnlab {
 nlohmann::json to_json(const Ceilings& c) {
   return {{"gpu_uuid", c.gpu_uuid}, {"driver", c.driver},       {"bf16_tflops", c.bf16_tflops},
           {"fp16_tflops", c.fp16_tflops}, {"copy_gbps", c.copy_gbps}, {"gemm_n", c.gemm_n},
-          {"measured_at", c.measured_at}, {"method", "cuBLASLt n^3 GEMM and cudaMemcpy D2D, median, cold L2"}};
+          {"measured_at", c.measured_at}, {"bf16_clock_mhz", c.bf16_clock_mhz}, {"fp16_clock_mhz", c.fp16_clock_mhz},
+          {"method", "cuBLASLt n^3 GEMM (C = A*B, C in the input dtype, as torch.matmul) and cudaMemcpy D2D; "
+                     "timing core: cold L2, median, adaptive stop (sustained load, >= 0.5 s)"}};
 }
 
 Ceilings ceilings_from_json(const nlohmann::json& j) {
@@ -34,6 +36,8 @@ Ceilings ceilings_from_json(const nlohmann::json& j) {
   c.copy_gbps = j.at("copy_gbps");
   c.gemm_n = j.at("gemm_n");
   c.measured_at = j.at("measured_at");
+  c.bf16_clock_mhz = j.value("bf16_clock_mhz", 0.0);
+  c.fp16_clock_mhz = j.value("fp16_clock_mhz", 0.0);
   return c;
 }
 
@@ -57,6 +61,7 @@ Ceilings measure_ceilings(int n) {
     SquareGemm gemm(t, n);
     Measurement m = measure([&](cudaStream_t s) { gemm.run(s); }, mo);
     (t == DType::bf16 ? c.bf16_tflops : c.fp16_tflops) = gemm.flops() / (m.stats.median * 1e-6) / 1e12;
+    (t == DType::bf16 ? c.bf16_clock_mhz : c.fp16_clock_mhz) = m.mean_sm_clock_mhz;
   }
   const size_t bytes = size_t(1) << 30;
   DeviceBuffer src(bytes), dst(bytes);

@@ -16,6 +16,7 @@ struct Ceilings {
   std::string gpu_uuid, driver;
   double bf16_tflops = 0, fp16_tflops = 0;  // cuBLAS n x n x n GEMM, n = gemm_n
   double copy_gbps = 0;                     // (read + write) GB/s
+  double bf16_clock_mhz = 0, fp16_clock_mhz = 0;  // mean SM clock while the GEMMs ran (sustained load)
   int gemm_n = 8192;
   std::string measured_at;
   double tensor_tflops(DType t) const { return t == DType::bf16 ? bf16_tflops : fp16_tflops; }
