@@ -27,6 +27,7 @@ struct Opts {
   std::string full_shape = "4,16,4096,4096,128";
   bool no_full = false;
   double max_time = 1.0;
+  std::string space = "default";
 };
 }  // namespace
 
@@ -41,6 +42,9 @@ void add_micro(CLI::App& app) {
   cmd->add_option("--full-shape", o->full_shape, "shape B,H,Sq,Sk,d of the full-kernel ranking")->capture_default_str();
   cmd->add_flag("--no-full", o->no_full, "skip the full-kernel ranking and the correlation");
   cmd->add_option("--max-time", o->max_time, "timing limit per config, seconds")->capture_default_str();
+  cmd->add_option("--space", o->space, "default, or tuning (the space `attnlab tune` searches: seed it from this)")
+      ->check(CLI::IsMember({"default", "tuning"}))
+      ->capture_default_str();
   cmd->callback([o] {
     MicroOptions mo;
     mo.head_dim = o->head_dim;
@@ -56,7 +60,8 @@ void add_micro(CLI::App& app) {
     if (!o->no_full && full.head_dim != o->head_dim)
       throw UserError(fmt::format("--full-shape head dim {} differs from --head-dim {}", full.head_dim, o->head_dim));
     const DeviceInfo dev = require_device();
-    const auto configs = valid_space(o->head_dim, {dev.arch(), dev.smem_per_block_optin});
+    const auto configs = valid_space(o->head_dim, {dev.arch(), dev.smem_per_block_optin},
+                                     o->space == "tuning" ? KnobValues::tuning() : KnobValues{});
     fmt::print(stderr, "micro: {} configs, d={} {}, {} keys per CTA, one wave on {} SMs\n", configs.size(), o->head_dim,
                o->dtype, o->keys, dev.sm_count);
     auto results = run_microbench(configs, mo);
