@@ -2,6 +2,8 @@
 // correctness gate as the custom kernels over dtypes, head dims, masks, Sq vs Sk, GQA and batch.
 #include <gtest/gtest.h>
 
+#include "test_helpers.hpp"
+
 #include <algorithm>
 
 #include "backends/backend.hpp"
@@ -15,16 +17,7 @@ namespace attnlab {
 #ifdef ATTNLAB_WITH_CUDNN
 namespace {
 AttnProblem cudnn_problem(DType dt, int d, bool causal, int sq, int sk, int h = 8, int hk = 2, int b = 2) {
-  AttnProblem p;
-  p.batch = b;
-  p.heads = h;
-  p.heads_k = hk;
-  p.seqlen_q = sq;
-  p.seqlen_k = sk;
-  p.head_dim = d;
-  p.dtype = dt;
-  p.causal = causal;
-  return p;
+  return test::attn_problem(dt, d, causal, sq, sk, h, hk, b);
 }
 
 // Only devices cuDNN SDPA serves (sm_80+) count; elsewhere supports() is expected to refuse.

@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "core/problem.hpp"
 #include "runtime/device.hpp"
 
 namespace attnlab::test {
@@ -22,5 +23,19 @@ struct CommandResult {
 };
 
 CommandResult run_cli(const std::string& args);
+
+// An attention problem for tests: (batch, seq, heads, dim) shapes, default scale.
+inline AttnProblem attn_problem(DType dt, int d, bool causal, int sq, int sk, int h, int hk, int b) {
+  AttnProblem p;
+  p.batch = b;
+  p.heads = h;
+  p.heads_k = hk;
+  p.seqlen_q = sq;
+  p.seqlen_k = sk;
+  p.head_dim = d;
+  p.dtype = dt;
+  p.causal = causal;
+  return p;
+}
 
 }  // namespace attnlab::test

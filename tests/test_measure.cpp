@@ -25,12 +25,21 @@ TEST(Ceilings, RejectsImpossibleResults) {
 }
 
 TEST(Ceilings, JsonRoundTrip) {
-  Ceilings c{"GPU-1", "13000", 780.5, 790.25, 3000.0, 8192, "2026-11-26T00:00:00Z"};
+  Ceilings c;
+  c.gpu_uuid = "GPU-1";
+  c.driver = "13000";
+  c.bf16_tflops = 780.5;
+  c.fp16_tflops = 790.25;
+  c.copy_gbps = 3000.0;
+  c.bf16_clock_mhz = 1755;
+  c.measured_at = "2026-11-26T00:00:00Z";
   Ceilings d = ceilings_from_json(to_json(c));
   EXPECT_EQ(d.gpu_uuid, c.gpu_uuid);
   EXPECT_DOUBLE_EQ(d.bf16_tflops, c.bf16_tflops);
   EXPECT_DOUBLE_EQ(d.tensor_tflops(DType::f16), 790.25);
   EXPECT_DOUBLE_EQ(d.copy_gbps, 3000.0);
+  EXPECT_DOUBLE_EQ(d.bf16_clock_mhz, 1755);
+  EXPECT_EQ(d.gemm_n, 8192);
 }
 
 TEST(ResultJson, RoundTrip) {

@@ -14,16 +14,7 @@ namespace attnlab {
 
 namespace {
 AttnProblem problem(DType dt, int d, bool causal, int sq, int sk, int b = 2, int h = 2, int hk = 2) {
-  AttnProblem p;
-  p.batch = b;
-  p.heads = h;
-  p.heads_k = hk;
-  p.seqlen_q = sq;
-  p.seqlen_k = sk;
-  p.head_dim = d;
-  p.dtype = dt;
-  p.causal = causal;
-  return p;
+  return test::attn_problem(dt, d, causal, sq, sk, h, hk, b);
 }
 }  // namespace
 

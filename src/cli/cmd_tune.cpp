@@ -41,6 +41,7 @@ struct Opts {
   bool fresh = false, resume = false;
   double max_time = 2.0;
   int replay_seeds = 20, top_k = 8;
+  std::string export_run;
 };
 
 AttnProblem target_of(const Opts& o) {
@@ -85,6 +86,25 @@ void run_replay(const Opts& o, const AttnProblem& p) {
              records.size(), o.replay, best_recorded(space, records), o.budget, o.replay_seeds);
   auto stats = replay_compare(space, records, ro);
   fmt::print("{}", format_replay_table(stats, o.budget));
+}
+
+// Rewrites evo_log.csv and evo_best.json of a stored run from its checkpoint (no GPU).
+void export_run(const Opts& o) {
+  if (!fs::exists(o.db)) throw UserError(o.db + ": cannot open (No such file or directory)");
+  auto db = ResultsDb::open(o.db);
+  auto cp = db.load_checkpoint(o.export_run);
+  if (!cp) throw UserError(fmt::format("{}: no checkpoint named '{}'", o.db, o.export_run));
+  const History h = history_from_json(cp->at("history"));
+  fs::create_directories(o.out_dir);
+  const auto log_path = (fs::path(o.out_dir) / "evo_log.csv").string();
+  {
+    EvoLogWriter log(log_path, false);
+    log.write_all(h);
+  }
+  nlohmann::json env = {{"exported_from", o.db}, {"run_id", o.export_run},
+                        {"note", "measurement environment: gpu_uuid/driver/arch columns of the database rows"}};
+  write_evo_best((fs::path(o.out_dir) / "evo_best.json").string(), h, o.top_k, env, cp->value("strategy", ""));
+  fmt::print("exported {} evaluations of '{}' to {} and evo_best.json\n", h.size(), o.export_run, log_path);
 }
 
 void run_tune(const Opts& o, const AttnProblem& p) {
@@ -183,10 +203,12 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--replay-seeds", o->replay_seeds, "RNG seeds per strategy in replay")->capture_default_str();
   cmd->add_option("--arch", o->arch, "arch of the space in replay (default sm_90a)");
   cmd->add_option("--top-k", o->top_k, "configs in evo_best.json")->capture_default_str();
+  cmd->add_option("--export", o->export_run, "write evo_log.csv / evo_best.json of a stored run (by run id) and exit");
   cmd->callback([o] {
     const AttnProblem p = target_of(*o);
     if (o->budget < 1) throw UserError("--budget must be >= 1");
-    if (!o->replay.empty()) run_replay(*o, p);
+    if (!o->export_run.empty()) export_run(*o);
+    else if (!o->replay.empty()) run_replay(*o, p);
     else run_tune(*o, p);
   });
 
