@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <iostream>
 #include <thread>
 
@@ -20,6 +22,7 @@
 #include "measure/evaluate.hpp"
 #include "runtime/device.hpp"
 #include "runtime/embedded_kernels.hpp"
+#include "runtime/hash.hpp"
 #include "search/strategies/strategy.hpp"
 
 namespace attnlab {
@@ -66,15 +69,46 @@ InProcessEvaluator::InProcessEvaluator(const GpuEvalOptions& opt) : impl_(std::m
 
 InProcessEvaluator::~InProcessEvaluator() = default;
 
-Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg) {
+namespace {
+// A compiled kernel behind the backend interface, so the evaluation uses the shared check/timing path.
+class KernelBackend : public AttentionBackend {
+ public:
+  explicit KernelBackend(const FlashKernel& k) : k_(k) {}
+  std::string name() const override { return "custom"; }
+  std::string describe() const override { return k_.config().name(); }
+  std::string supports(const AttnProblem& p) const override { return p.validate(); }
+  void prepare(const AttnProblem&) override {}
+  void run(const AttnProblem& p, const AttnTensors& t, cudaStream_t s) override { k_.run(p, t, s); }
+
+ private:
+  const FlashKernel& k_;
+};
+}  // namespace
+
+std::string evaluation_source_hash(const std::string& kernel_source) {
+  if (kernel_source.empty()) return embedded_kernels_hash();
+  ContentHash h;
+  h.add(embedded_kernels_hash()).add(kernel_source);
+  return h.hex();
+}
+
+std::string read_source_file(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) throw UserError(path + ": cannot open source candidate");
+  std::ostringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string& kernel_source) {
   Evaluation e;
   e.config = cfg;
-  e.source_hash = embedded_kernels_hash();
+  e.source_hash = evaluation_source_hash(kernel_source);
   const AttnProblem& p = impl_->opt.target;
   e.smem_bytes = cfg.smem_bytes(p.head_dim);
   std::unique_ptr<FlashKernel> k;
   try {
-    k = std::make_unique<FlashKernel>(cfg, p.dtype, p.head_dim, impl_->dev.arch());
+    k = std::make_unique<FlashKernel>(cfg, p.dtype, p.head_dim, impl_->dev.arch(), FlashVariant::full, kernel_source);
   } catch (const CompileError& ex) {
     e.error = std::string(ex.what()) + "\n" + ex.log().substr(0, 2000);
     return e;
@@ -104,8 +138,8 @@ Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg) {
   EvalOptions eo;
   eo.check = false;  // gated above, on these very inputs
   eo.measure.stop.max_time_s = impl_->opt.max_time_s;
-  auto backend = make_attention_backend("custom", cfg.name());
-  EvalResult r = evaluate_attention(*backend, *impl_->target, eo);
+  KernelBackend backend(*k);
+  EvalResult r = evaluate_attention(backend, *impl_->target, eo);
   if (r.status != "ok") {
     e.error = r.reason;
     return e;
@@ -122,12 +156,15 @@ int run_eval_worker(const GpuEvalOptions& opt) {
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.empty()) continue;
+    const auto req = nlohmann::json::parse(line);
+    const TileConfig cfg = TileConfig::parse(req.at("config").get<std::string>());
+    const std::string source_file = req.value("source_file", "");
     Evaluation e;
     bool fatal = false;
     try {
-      e = ev.evaluate(TileConfig::parse(line));
+      e = ev.evaluate(cfg, source_file.empty() ? "" : read_source_file(source_file));
     } catch (const std::exception& ex) {
-      e.config = TileConfig::parse(line);
+      e.config = cfg;
       e.error = ex.what();
       fatal = std::string(ex.what()).find("CUDA") != std::string::npos;  // the context may be gone
     }
@@ -207,15 +244,26 @@ void GpuEvaluator::start_worker() {
 }
 
 std::vector<Evaluation> GpuEvaluator::evaluate(const std::vector<TileConfig>& configs) {
+  std::vector<Candidate> batch;
+  for (auto& c : configs) batch.push_back({c, {}, {}});
+  return run_batch(batch);
+}
+
+std::vector<Evaluation> GpuEvaluator::evaluate_sources(const std::vector<Candidate>& candidates) {
+  return run_batch(candidates);
+}
+
+std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& batch) {
   // 1. compile in parallel (NVRTC needs no GPU); failures surface again, with their log, in step 2.
   std::atomic<size_t> next{0};
   std::vector<std::thread> pool;
-  const unsigned n = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), configs.size()));
+  const unsigned n = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), batch.size()));
   for (unsigned i = 0; i < n; ++i)
     pool.emplace_back([&] {
-      for (size_t j; (j = next.fetch_add(1)) < configs.size();) {
+      for (size_t j; (j = next.fetch_add(1)) < batch.size();) {
         try {
-          compile_flash(configs[j], opt_.target.dtype, opt_.target.head_dim, arch_);
+          const std::string src = batch[j].source_file.empty() ? "" : read_source_file(batch[j].source_file);
+          compile_flash(batch[j].config, opt_.target.dtype, opt_.target.head_dim, arch_, FlashVariant::full, src);
         } catch (const std::exception&) {
         }
       }
@@ -223,20 +271,28 @@ std::vector<Evaluation> GpuEvaluator::evaluate(const std::vector<TileConfig>& co
   for (auto& t : pool) t.join();
   // 2. gate and time serially on the GPU.
   std::vector<Evaluation> out;
-  for (const auto& cfg : configs) {
+  for (const auto& cand : batch) {
     if (local_) {
-      out.push_back(local_->evaluate(cfg));
+      try {
+        out.push_back(local_->evaluate(cand.config, cand.source_file.empty() ? "" : read_source_file(cand.source_file)));
+      } catch (const UserError& ex) {
+        Evaluation e;
+        e.config = cand.config;
+        e.error = ex.what();
+        out.push_back(e);
+      }
       continue;
     }
     std::string line;
     bool restart = true;
-    if (fprintf(worker_->to, "%s\n", cfg.name().c_str()) > 0 && fflush(worker_->to) == 0 && worker_->read_line(line)) {
+    const std::string req = nlohmann::json{{"config", cand.config.name()}, {"source_file", cand.source_file}}.dump();
+    if (fprintf(worker_->to, "%s\n", req.c_str()) > 0 && fflush(worker_->to) == 0 && worker_->read_line(line)) {
       const auto j = nlohmann::json::parse(line);
       out.push_back(evaluation_from_json(j));
       restart = j.value("worker_exiting", false);
     } else {
       Evaluation e;
-      e.config = cfg;
+      e.config = cand.config;
       e.source_hash = embedded_kernels_hash();
       e.error = "the evaluation worker died (the candidate faulted the GPU context)";
       out.push_back(e);

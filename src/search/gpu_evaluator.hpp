@@ -11,6 +11,7 @@
 
 #include "core/problem.hpp"
 #include "search/evaluation.hpp"
+#include "search/strategies/strategy.hpp"
 
 namespace attnlab {
 
@@ -25,7 +26,8 @@ class InProcessEvaluator {
  public:
   explicit InProcessEvaluator(const GpuEvalOptions& opt);
   ~InProcessEvaluator();
-  Evaluation evaluate(const TileConfig& cfg);
+  // kernel_source: a proposer's replacement for kernels/sm80/flash_fwd_kernel.cuh (empty: built-in).
+  Evaluation evaluate(const TileConfig& cfg, const std::string& kernel_source = "");
   double cudnn_median_us() const { return cudnn_us_; }
 
  private:
@@ -34,16 +36,19 @@ class InProcessEvaluator {
   double cudnn_us_ = 0;
 };
 
-class GpuEvaluator : public Evaluator {
+class GpuEvaluator : public Evaluator, public SourceEvaluator {
  public:
   explicit GpuEvaluator(const GpuEvalOptions& opt);
   ~GpuEvaluator() override;
   std::vector<Evaluation> evaluate(const std::vector<TileConfig>& configs) override;
+  // Source candidates (docs/proposer-protocol.md): the same compile -> gate -> measure path.
+  std::vector<Evaluation> evaluate_sources(const std::vector<Candidate>& candidates) override;
   double cudnn_median_us() const { return cudnn_us_; }
 
  private:
   struct Worker;
   void start_worker();
+  std::vector<Evaluation> run_batch(const std::vector<Candidate>& batch);
   GpuEvalOptions opt_;
   std::string arch_;
   std::unique_ptr<Worker> worker_;
@@ -51,7 +56,11 @@ class GpuEvaluator : public Evaluator {
   double cudnn_us_ = 0;
 };
 
-// The worker loop: reads config names (one per line) on stdin, writes one evaluation JSON per line.
+// Content hash that keys an evaluation: the embedded kernel sources, plus a proposer's source if any.
+std::string evaluation_source_hash(const std::string& kernel_source);
+std::string read_source_file(const std::string& path);  // UserError when missing
+
+// The worker loop: reads {"config", "source_file"} JSON lines on stdin, writes one evaluation JSON per line.
 int run_eval_worker(const GpuEvalOptions& opt);
 
 }  // namespace attnlab

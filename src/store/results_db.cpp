@@ -295,4 +295,21 @@ std::vector<Evaluation> CachedEvaluator::evaluate(const std::vector<TileConfig>&
   return out;
 }
 
+std::vector<Evaluation> CachedEvaluator::evaluate_sources(const std::vector<Candidate>& candidates) {
+  std::vector<Evaluation> out;
+  if (auto* inner = dynamic_cast<SourceEvaluator*>(&inner_)) {
+    out = inner->evaluate_sources(candidates);
+    for (auto& e : out) db_.put(ctx_, e);  // keyed by e.source_hash (the variant's own)
+    misses_ += int(out.size());
+    return out;
+  }
+  for (auto& c : candidates) {
+    Evaluation e;
+    e.config = c.config;
+    e.error = "this evaluator does not accept source candidates";
+    out.push_back(e);
+  }
+  return out;
+}
+
 }  // namespace attnlab

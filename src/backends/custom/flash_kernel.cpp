@@ -8,21 +8,24 @@
 
 namespace attnlab {
 
-std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim, FlashVariant v) {
+std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim, FlashVariant v,
+                               const std::string& kernel_source) {
   return fmt::format(
-      "#include \"sm80/flash_fwd_kernel.cuh\"\n"
+      "{}\n"
       "using KernelConfig = {};\n"
       "extern \"C\" __global__ void __launch_bounds__(KernelConfig::kThreads)\n"
       "{}(const FlashFwdParams p) {{ attnlab::sm80::flash_fwd<KernelConfig, {}>(p); }}\n",
-      cfg.instantiation(dtype, head_dim), kFlashEntry, v == FlashVariant::micro ? "true" : "false");
+      kernel_source.empty() ? "#include \"sm80/flash_fwd_kernel.cuh\"" : kernel_source, cfg.instantiation(dtype, head_dim),
+      kFlashEntry, v == FlashVariant::micro ? "true" : "false");
 }
 
-CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch, FlashVariant v) {
+CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch, FlashVariant v,
+                             const std::string& kernel_source) {
   if (auto why = cfg.constraint_violation(head_dim, ArchLimits::for_arch(arch)); !why.empty())
     throw UserError(fmt::format("config {} is invalid for d={} on {}: {}", cfg.name(), head_dim, arch, why));
-  return compile({fmt::format("flash_{}_{}_{}_d{}", v == FlashVariant::micro ? "micro" : "fwd", cfg.name(),
-                              dtype_name(dtype), head_dim),
-                  flash_entry_source(cfg, dtype, head_dim, v), arch, {}});
+  return compile({fmt::format("flash_{}{}_{}_{}_d{}", v == FlashVariant::micro ? "micro" : "fwd",
+                              kernel_source.empty() ? "" : "_proposed", cfg.name(), dtype_name(dtype), head_dim),
+                  flash_entry_source(cfg, dtype, head_dim, v, kernel_source), arch, {}});
 }
 
 FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t) {
@@ -48,12 +51,13 @@ FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t) {
   return f;
 }
 
-FlashKernel::FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch, FlashVariant variant)
+FlashKernel::FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch, FlashVariant variant,
+                         const std::string& kernel_source)
     : cfg_(cfg),
       dtype_(dtype),
       head_dim_(head_dim),
       variant_(variant),
-      compiled_(compile_flash(cfg, dtype, head_dim, arch, variant)) {
+      compiled_(compile_flash(cfg, dtype, head_dim, arch, variant, kernel_source)) {
   kernel_ = load_kernel(compiled_, kFlashEntry);
 }
 

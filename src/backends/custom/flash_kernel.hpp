@@ -27,17 +27,21 @@ inline constexpr const char* kFlashEntry = "attnlab_flash_fwd";
 // full: the attention kernel; micro: the same kernel with clock64 around the mainloop (`attnlab micro`).
 enum class FlashVariant { full, micro };
 
-std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim, FlashVariant v = FlashVariant::full);
+// kernel_source (optional): a replacement for kernels/sm80/flash_fwd_kernel.cuh (a proposer's source
+// candidate): its text must define attnlab::sm80::flash_fwd<Cfg, bool kMicro>; it may #include any
+// embedded header. Empty: the built-in kernel.
+std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim, FlashVariant v = FlashVariant::full,
+                               const std::string& kernel_source = "");
 // Throws UserError when the config violates a constraint for (head_dim, arch), CompileError on NVRTC failure.
 CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch,
-                             FlashVariant v = FlashVariant::full);
+                             FlashVariant v = FlashVariant::full, const std::string& kernel_source = "");
 FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t);
 
 // A config compiled and loaded for one (dtype, head_dim) on the current device.
 class FlashKernel {
  public:
   FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch,
-              FlashVariant variant = FlashVariant::full);
+              FlashVariant variant = FlashVariant::full, const std::string& kernel_source = "");
   // Validates the problem against this kernel (dtype, head dim, shapes) and launches; UserError on mismatch.
   // micro_cycles (micro variant only): one int64 per CTA.
   void run(const AttnProblem& p, const AttnTensors& t, cudaStream_t stream, long long* micro_cycles = nullptr) const;
