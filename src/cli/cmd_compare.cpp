@@ -61,6 +61,8 @@ void add_compare(CLI::App& app) {
     auto is_gemm = [&](const std::string& b) { return std::find(gemm_names.begin(), gemm_names.end(), b) != gemm_names.end(); };
     for (auto& b : o->backends)
       if (!is_gemm(b) && !is_torch(b)) make_attention_backend(b);  // unknown names fail early
+    for (int d : o->head_dims)
+      if (!is_supported_head_dim(d)) throw UserError(fmt::format("unsupported head dim {} (supported: {})", d, supported_head_dims()));
     std::vector<AttnProblem> shapes;
     for (int d : o->head_dims)
       for (bool causal : {false, true}) {

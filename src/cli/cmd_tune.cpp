@@ -207,6 +207,11 @@ void add_tune(CLI::App& app) {
   cmd->callback([o] {
     const AttnProblem p = target_of(*o);
     if (o->budget < 1) throw UserError("--budget must be >= 1");
+    if (o->replay.empty() && o->export_run.empty()) {  // argument errors before the GPU is touched
+      if (o->strategy == "seeded" && o->seed_from.empty()) throw UserError("--strategy seeded needs --seed-from micro_best.json");
+      if (o->strategy == "proposer" && o->proposer.empty()) throw UserError("--strategy proposer needs --proposer CMD");
+      if (!o->seed_from.empty()) read_micro_best(o->seed_from);
+    }
     if (!o->export_run.empty()) export_run(*o);
     else if (!o->replay.empty()) run_replay(*o, p);
     else run_tune(*o, p);

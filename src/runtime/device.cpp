@@ -18,7 +18,10 @@ std::optional<DeviceInfo> query_device(int ordinal, std::string* why) {
   int count = 0;
   cudaError_t e = cudaGetDeviceCount(&count);
   if (e != cudaSuccess || count == 0) {
-    if (why) *why = e != cudaSuccess ? cudaGetErrorString(e) : "no GPU found";
+    if (why)
+      *why = e == cudaErrorInsufficientDriver ? "no CUDA driver on this machine (or one older than the CUDA 13 runtime)"
+             : e != cudaSuccess               ? cudaGetErrorString(e)
+                                              : "no GPU found";
     cudaGetLastError();  // clear the sticky-free error so later calls start clean
     return std::nullopt;
   }
