@@ -26,16 +26,7 @@ CommandResult run_cli(const std::string& args);
 
 // An attention problem for tests: (batch, seq, heads, dim) shapes, default scale.
 inline AttnProblem attn_problem(DType dt, int d, bool causal, int sq, int sk, int h, int hk, int b) {
-  AttnProblem p;
-  p.batch = b;
-  p.heads = h;
-  p.heads_k = hk;
-  p.seqlen_q = sq;
-  p.seqlen_k = sk;
-  p.head_dim = d;
-  p.dtype = dt;
-  p.causal = causal;
-  return p;
+  return AttnProblem::make(b, h, hk, sq, sk, d, dt, causal);
 }
 
 }  // namespace attnlab::test

@@ -77,18 +77,7 @@ CheckResult CheckCase::check(const std::string& name, const AttnRunner& run) con
 }
 
 std::vector<AttnProblem> check_shapes(DType dtype, int d, bool causal) {
-  auto mk = [&](int b, int h, int hk, int sq, int sk) {
-    AttnProblem p;
-    p.batch = b;
-    p.heads = h;
-    p.heads_k = hk;
-    p.seqlen_q = sq;
-    p.seqlen_k = sk;
-    p.head_dim = d;
-    p.dtype = dtype;
-    p.causal = causal;
-    return p;
-  };
+  auto mk = [&](int b, int h, int hk, int sq, int sk) { return AttnProblem::make(b, h, hk, sq, sk, d, dtype, causal); };
   return {mk(1, 2, 2, 1, 1),     mk(2, 2, 2, 17, 17),     mk(1, 2, 2, 113, 203),  mk(1, 2, 2, 203, 113),
           mk(2, 2, 2, 512, 512), mk(1, 2, 2, 1000, 1000), mk(1, 2, 2, 4096, 4096), mk(2, 8, 2, 333, 517)};
 }

@@ -12,6 +12,20 @@ namespace attnlab {
 bool is_supported_head_dim(int d) { return d == 64 || d == 128 || d == 256; }
 std::string supported_head_dims() { return "64, 128, 256"; }
 
+AttnProblem AttnProblem::make(int batch, int heads, int heads_k, int seqlen_q, int seqlen_k, int head_dim, DType dtype,
+                              bool causal) {
+  AttnProblem p;
+  p.batch = batch;
+  p.heads = heads;
+  p.heads_k = heads_k;
+  p.seqlen_q = seqlen_q;
+  p.seqlen_k = seqlen_k;
+  p.head_dim = head_dim;
+  p.dtype = dtype;
+  p.causal = causal;
+  return p;
+}
+
 float AttnProblem::scale() const {
   return softmax_scale != 0.f ? softmax_scale : 1.f / std::sqrt(float(head_dim));
 }

@@ -19,6 +19,10 @@ struct AttnProblem {
   bool causal = false;  // bottom-right aligned: query i sees keys j <= i + seqlen_k - seqlen_q
   float softmax_scale = 0.f;  // 0 means 1/sqrt(head_dim)
 
+  // All shape fields at once (default scale).
+  static AttnProblem make(int batch, int heads, int heads_k, int seqlen_q, int seqlen_k, int head_dim, DType dtype,
+                          bool causal);
+
   float scale() const;
   // Empty when the problem is valid for the custom kernel family, else a one-line reason.
   std::string validate() const;
