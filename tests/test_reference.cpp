@@ -14,15 +14,7 @@ namespace attnlab {
 
 namespace {
 AttnProblem small(int sq, int sk, int d = 64, bool causal = false, int h = 2, int hk = 2) {
-  AttnProblem p;
-  p.batch = 2;
-  p.heads = h;
-  p.heads_k = hk;
-  p.seqlen_q = sq;
-  p.seqlen_k = sk;
-  p.head_dim = d;
-  p.causal = causal;
-  return p;
+  return AttnProblem::make(2, h, hk, sq, sk, d, DType::bf16, causal);
 }
 }  // namespace
 

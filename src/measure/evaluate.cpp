@@ -20,6 +20,20 @@ void finish(EvalResult& r, const EvalOptions& opt, DType dtype) {
     reject_above_ceiling(r.tflops, peak, fmt::format("{} TFLOP/s on {}", r.backend, r.problem.describe()));
   }
 }
+// Runs body; a backend that throws is an "error" result (the CUDA error cleared), except a measurement
+// error, which stops the whole command.
+template <class Body>
+void run_guarded(EvalResult& r, Body&& body) {
+  try {
+    body();
+  } catch (const MeasurementError&) {
+    throw;
+  } catch (const std::exception& e) {
+    r.status = "error";
+    r.reason = e.what();
+    cudaGetLastError();
+  }
+}
 }  // namespace
 
 EvalResult evaluate_attention(AttentionBackend& b, const CheckCase& inputs, const EvalOptions& opt) {
@@ -32,7 +46,7 @@ EvalResult evaluate_attention(AttentionBackend& b, const CheckCase& inputs, cons
     r.reason = why;
     return r;
   }
-  try {
+  run_guarded(r, [&] {
     b.prepare(r.problem);
     r.describe = b.describe();
     auto runner = [&b](const AttnProblem& p, const AttnTensors& t, cudaStream_t s) { b.run(p, t, s); };
@@ -45,20 +59,14 @@ EvalResult evaluate_attention(AttentionBackend& b, const CheckCase& inputs, cons
                                      r.check->o.max_abs, r.check->o.rel_l2, r.check->o.bad, r.check->lse.max_abs,
                                      r.check->deterministic)
                        : r.check->error;
-        return r;
+        return;
       }
     }
     DeviceBuffer o(r.problem.q_elems() * 2), lse(r.problem.lse_elems() * 4);
     const AttnTensors t = inputs.tensors(o.get(), lse.as<float>());
     r.timing = measure([&](cudaStream_t s) { b.run(r.problem, t, s); }, opt.measure);
     finish(r, opt, r.problem.dtype);
-  } catch (const MeasurementError&) {
-    throw;
-  } catch (const std::exception& e) {
-    r.status = "error";
-    r.reason = e.what();
-    cudaGetLastError();
-  }
+  });
   return r;
 }
 
@@ -74,7 +82,7 @@ EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOpt
     r.reason = why;
     return r;
   }
-  try {
+  run_guarded(r, [&] {
     g.prepare(gp);
     r.describe = g.describe();
     const uint64_t seed = fresh_seed();
@@ -114,18 +122,12 @@ EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOpt
       if (!c.pass) {
         r.status = "failed";
         r.reason = fmt::format("check failed: S max-abs {:.2e} rel-L2 {:.2e} bad {}", c.o.max_abs, c.o.rel_l2, c.o.bad);
-        return r;
+        return;
       }
     }
     r.timing = measure([&](cudaStream_t s) { g.run(gp, da.get(), db.get(), dc.as<float>(), s); }, opt.measure);
     finish(r, opt, gp.dtype);
-  } catch (const MeasurementError&) {
-    throw;
-  } catch (const std::exception& e) {
-    r.status = "error";
-    r.reason = e.what();
-    cudaGetLastError();
-  }
+  });
   return r;
 }
 
