@@ -70,6 +70,52 @@ TEST(CompileAll, DefaultConfigsBarelySpill) {
     }
 }
 
+// The sm90 family: every config of its default space for sm_90a (bf16, every head dim; fp16 shares the code
+// path and is compiled for the defaults below). ptxas must not serialise wgmma (C7511) anywhere.
+TEST(CompileAll, Sm90SpaceCompilesWithoutSerialisedWgmma) {
+  std::vector<Job> jobs;
+  const auto h100 = ArchLimits::for_arch("sm_90a");
+  for (int d : {64, 128, 256})
+    for (auto& c : valid_space(d, h100, KnobValues::defaults(Family::sm90))) jobs.push_back({"sm_90a", DType::bf16, d, c});
+  std::atomic<size_t> next{0};
+  std::mutex m;
+  std::vector<std::string> failures;
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+      const Job& j = jobs[i];
+      const std::string what = fmt::format("d={} {}", j.d, j.cfg.name());
+      try {
+        CompiledKernel k = compile_flash(j.cfg, j.dtype, j.d, j.arch);
+        std::lock_guard lk(m);
+        if (k.log.find("C7511") != std::string::npos || k.log.find("serialized") != std::string::npos)
+          failures.push_back(what + ": wgmma serialised: " + k.log);
+        if (k.resources.registers <= 0) failures.push_back(what + ": no ptxas report");
+      } catch (const std::exception& e) {
+        std::lock_guard lk(m);
+        failures.push_back(what + ": " + e.what());
+      }
+    }
+  };
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  for (auto& f : failures) ADD_FAILURE() << f;
+  fmt::print("compiled {} sm90 kernels\n", jobs.size());
+}
+
+// The shipped sm90 defaults: no spills, no serialised wgmma, both dtypes.
+TEST(CompileAll, Sm90DefaultsDoNotSpill) {
+  const auto h100 = ArchLimits::for_arch("sm_90a");
+  for (DType dt : {DType::bf16, DType::f16})
+    for (int d : {64, 128, 256})
+      for (bool causal : {false, true}) {
+        auto c = default_config(d, h100, Family::sm90, causal);
+        auto k = compile_flash(c, dt, d, "sm_90a");
+        EXPECT_EQ(k.resources.spill_stores, 0) << d << " " << c.name();
+        EXPECT_EQ(k.log.find("C7511"), std::string::npos) << d << " " << c.name();
+      }
+}
+
 TEST(CompileAll, PtxasReportParsing) {
   const std::string log =
       "ptxas info    : Compiling entry function 'x' for 'sm_90a'\n"

@@ -17,6 +17,45 @@ TEST(TileConfig, ParseErrors) {
   EXPECT_THROW(TileConfig::parse("fast"), UserError);
   EXPECT_THROW(TileConfig::parse("block_m=abc"), UserError);
   EXPECT_THROW(TileConfig::parse("blockm=64"), UserError);
+  // Nothing after a non key=value item is dropped silently; knobs of the other family are refused.
+  EXPECT_THROW(TileConfig::parse("block_m=128,foo"), UserError);
+  EXPECT_THROW(TileConfig::parse("block_m=128,"), UserError);
+  EXPECT_THROW(TileConfig::parse("family=sm90,num_warps=8"), UserError);
+  EXPECT_THROW(TileConfig::parse("family=sm70"), UserError);
+  EXPECT_THROW(TileConfig::parse("block_m=99999999999"), UserError);
+  EXPECT_THROW(TileConfig::parse("m99999999999n64w4s2-swz-qsm"), UserError);
+  EXPECT_THROW(TileConfig::parse("swizzle=2"), UserError);
+}
+
+TEST(TileConfig, Sm90NamesAndKnobs) {
+  for (auto& c : full_space(KnobValues::tuning(Family::sm90))) EXPECT_EQ(TileConfig::parse(c.name()), c) << c.name();
+  auto c = TileConfig::parse("family=sm90,block_m=192,block_n=176,stages=3,pingpong=0,overlap=0,persistent=1");
+  EXPECT_EQ(c.family, Family::sm90);
+  EXPECT_EQ(c.name(), "sm90-m192n176s3-nopp-noov-pers");
+  EXPECT_EQ(c.threads(), 512);
+  EXPECT_EQ(c.instantiation(DType::bf16, 128), "attnlab::sm90::FlashConfig<true, 128, 3, 176, 3, false, false, true>");
+  EXPECT_EQ(TileConfig::parse("sm90-m128n128s2-pp-ov-grid").smem_bytes(128), 2048 + 2 * 128 * (128 + 2 * 2 * 128));
+  const auto h100 = ArchLimits::for_arch("sm_90a"), a100 = ArchLimits::for_arch("sm_80");
+  EXPECT_EQ(TileConfig::parse("sm90-m128n128s2-pp-ov-grid").constraint_violation(128, h100), "");
+  EXPECT_NE(TileConfig::parse("sm90-m128n128s2-pp-ov-grid").constraint_violation(128, a100), "");  // no wgmma
+  EXPECT_NE(TileConfig::parse("sm90-m64n128s2-pp-ov-grid").constraint_violation(128, h100), "");   // one consumer
+  EXPECT_NE(TileConfig::parse("sm90-m128n128s3-pp-ov-grid").constraint_violation(256, h100), "");  // smem
+  EXPECT_NE(TileConfig::parse("sm90-m192n128s2-pp-ov-grid").constraint_violation(128, h100), "");  // registers
+  EXPECT_EQ(default_config(128, h100).family, Family::sm90);
+  EXPECT_EQ(default_config(128, a100).family, Family::sm80);
+  EXPECT_EQ(default_config(128, h100, Family::sm80).family, Family::sm80);
+  for (int d : {64, 128, 256}) EXPECT_GE(valid_space(d, h100, KnobValues::defaults(Family::sm90)).size(), 8u) << d;
+  EXPECT_TRUE(valid_space(128, a100, KnobValues::defaults(Family::sm90)).empty());
+}
+
+TEST(TileConfig, ConfigLists) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(split_config_list("m64n64w4s2-swz-qsm"), V{"m64n64w4s2-swz-qsm"});
+  EXPECT_EQ(split_config_list("m64n64w4s2-swz-qsm,block_m=128,block_n=32,sm90-m128n128s2-pp-ov-grid"),
+            (V{"m64n64w4s2-swz-qsm", "block_m=128,block_n=32", "sm90-m128n128s2-pp-ov-grid"}));
+  EXPECT_EQ(split_config_list("block_m=64,family=sm90,block_m=128"), (V{"block_m=64", "family=sm90,block_m=128"}));
+  EXPECT_THROW(split_config_list("a,,b"), UserError);
+  EXPECT_THROW(split_config_list("a,"), UserError);
 }
 
 TEST(TileConfig, Constraints) {

@@ -45,4 +45,22 @@ TEST(Knobs, EachKnobChangesTheCubin) {
   EXPECT_NE(cubin(base, DType::bf16, 64), base_cubin) << "head dim";
 }
 
+// The same for the sm90 family: each of its knobs changes the sm_90a cubin.
+TEST(Knobs, EachSm90KnobChangesTheCubin) {
+  const auto h100 = ArchLimits::for_arch("sm_90a");
+  const TileConfig base = TileConfig::parse("sm90-m128n128s2-pp-ov-grid");
+  const std::string base_cubin = cubin(base);
+  std::vector<std::string> seen{base_cubin};
+  for (const char* name : {"sm90-m192n64s2-pp-ov-grid", "sm90-m128n64s2-pp-ov-grid", "sm90-m128n128s3-pp-ov-grid",
+                           "sm90-m128n128s2-nopp-ov-grid", "sm90-m128n128s2-pp-noov-grid", "sm90-m128n128s2-pp-ov-pers"}) {
+    const TileConfig c = TileConfig::parse(name);
+    ASSERT_EQ(c.constraint_violation(128, h100), "") << name;
+    const std::string k = cubin(c);
+    for (auto& s : seen) EXPECT_NE(k, s) << name << " compiled to a cubin seen before";
+    seen.push_back(k);
+  }
+  EXPECT_NE(cubin(base, DType::f16), base_cubin) << "dtype";
+  EXPECT_NE(cubin(base, DType::bf16, 64), base_cubin) << "head dim";
+}
+
 }  // namespace attnlab

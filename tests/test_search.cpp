@@ -89,7 +89,7 @@ TEST(SearchSpace, ValidMatchesConstraints) {
   EXPECT_FALSE(space.valid(TileConfig::parse("m64n64w8s2-swz-qsm")));   // 8 rows per warp
   EXPECT_FALSE(space.valid(TileConfig::parse("m128n64w4s2-swz-qreg")));  // registers
   EXPECT_NE(space.why_invalid(TileConfig::parse("m256n64w8s2-swz-qsm")).find("block_m=256"), std::string::npos);
-  EXPECT_THROW(SearchSpace(128, ArchLimits::for_arch("sm_90a"), KnobValues{{512}, {64}, {4}, {2}, {true}, {false}}),
+  EXPECT_THROW(SearchSpace(128, ArchLimits::for_arch("sm_90a"), KnobValues(Family::sm80, {{512}, {64}, {4}, {2}, {1}, {0}})),
                UserError);
 }
 

@@ -19,3 +19,18 @@ struct FlashFwdParams {
   int causal;               // bottom-right aligned mask: key j visible to query i iff j <= i + seqlen_k - seqlen_q
   long long* micro_cycles;  // microbenchmark builds only: per-CTA clock64 cycles of the mainloop
 };
+
+// The 128-byte opaque CUtensorMap (cuda.h is not available under NVRTC; the host copies the encoded map
+// into it byte for byte). Passed inside a __grid_constant__ parameter so TMA can read it in place.
+struct alignas(64) TmaDescriptor {
+  unsigned long long opaque[16];
+};
+
+// sm90 family: the common arguments plus TMA maps of Q, K, V (loads) and O (store), each a 4-D tensor
+// (dim, seq, heads, batch) with 64-element-wide boxes and 128-byte swizzle, and the tile count.
+struct alignas(64) Sm90FwdParams {
+  TmaDescriptor tma_q, tma_k, tma_v, tma_o;
+  FlashFwdParams base;
+  int m_blocks;     // ceil(seqlen_q / BLOCK_M)
+  int total_tiles;  // m_blocks * heads * batch
+};

@@ -7,12 +7,12 @@
 //   iteration j: wait K_j, barrier | issue tile j+S-1 into the buffer freed by j-1 | S = QK_j^T, mask,
 //                softmax | wait V_j, barrier | O += P V_j
 // so while tile j is computed, tiles j+1..j+S-1 are in flight.
+#include "common/mask.cuh"
+#include "common/online_softmax.cuh"
 #include "common/params.cuh"
 #include "sm80/epilogue.cuh"
 #include "sm80/gmem_loader.cuh"
 #include "sm80/mainloop.cuh"
-#include "sm80/mask.cuh"
-#include "sm80/softmax.cuh"
 #include "sm80/tile_config.cuh"
 
 namespace attnlab::sm80 {

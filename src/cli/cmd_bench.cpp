@@ -8,6 +8,7 @@
 #include "backends/backend.hpp"
 #include "check/inputs.hpp"
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
 #include "measure/environment.hpp"
@@ -30,6 +31,7 @@ struct Opts {
   int repeat = 1;
   bool no_ceilings = false;
   std::string json;
+  std::string family;
 };
 
 void print_result(const EvalResult& r, const std::string& device) {
@@ -56,8 +58,10 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--heads-k", o->heads_k, "K/V heads for GQA/MQA (default: = heads)");
   cmd->add_flag("--causal", o->causal, "causal mask (bottom-right aligned)");
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
-  cmd->add_option("--config,--configs", o->configs, "custom backend: tile configs, or 'all' (default: the head dim's default)")
-      ->delimiter(',');
+  cmd->add_option("--config,--configs", o->configs,
+                  "custom backend: tile configs (comma-separated; key=value items of one config stay together), or 'all' "
+                  "(default: the head dim's default)");
+  add_family_option(cmd, o->family);
   cmd->add_option("--max-time", o->max_time, "timing limit per measurement, seconds")->capture_default_str();
   cmd->add_option("--graph", o->graph, "time a CUDA graph of N launches (for kernels under ~10 us)");
   cmd->add_option("--repeat", o->repeat, "measure N times in a row and report the spread of the medians");
@@ -73,7 +77,10 @@ void add_bench(CLI::App& app) {
     const auto gemms = gemm_backend_names();
     const bool is_gemm = std::find(gemms.begin(), gemms.end(), o->backend) != gemms.end();
     if (!is_gemm) make_attention_backend(o->backend);  // unknown names fail before the GPU is touched
+    o->configs = expand_config_args(o->configs);
     if (!o->configs.empty() && o->backend != "custom") throw UserError("--configs applies to the custom backend only");
+    if (!(o->configs.size() == 1 && o->configs[0] == "all"))
+      for (auto& name : o->configs) TileConfig::parse(name);
     const DeviceInfo dev = require_device();
     const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
     Ceilings ceilings;
@@ -86,11 +93,12 @@ void add_bench(CLI::App& app) {
       eo.ceilings = &ceilings;
     }
     std::vector<std::string> configs = o->configs;
+    const Family family = resolve_family(o->family, limits);
     if (configs.size() == 1 && configs[0] == "all") {
       configs.clear();
-      for (auto& c : valid_space(p.head_dim, limits)) configs.push_back(c.name());
+      for (auto& c : valid_space(p.head_dim, limits, KnobValues::defaults(family))) configs.push_back(c.name());
     }
-    if (configs.empty()) configs.push_back("");
+    if (configs.empty()) configs.push_back(o->family.empty() ? "" : "family=" + o->family);
     nlohmann::json results = nlohmann::json::array();
     std::vector<std::pair<double, std::string>> ranking;
     std::unique_ptr<CheckCase> inputs;
@@ -123,7 +131,7 @@ void add_bench(CLI::App& app) {
     if (ranking.size() > 1) {
       std::sort(ranking.rbegin(), ranking.rend());
       fmt::print("ranking ({}):\n", p.describe());
-      for (auto& [t, n] : ranking) fmt::print("  {:<22} {:7.1f} TFLOP/s\n", n, t);
+      for (auto& [t, n] : ranking) fmt::print("  {:<28} {:7.1f} TFLOP/s\n", n, t);
     }
     if (!o->json.empty()) {
       nlohmann::json doc = {{"schema", "attnlab.bench/1"}, {"environment", capture_environment()}, {"results", results}};

@@ -2,6 +2,7 @@
 // CPU fp64 / GPU fp32 references; prints a summary table and exits non-zero on any failure.
 #include <fmt/format.h>
 
+#include <chrono>
 #include <fstream>
 #include <map>
 
@@ -10,6 +11,7 @@
 #include "backends/custom/flash_kernel.hpp"
 #include "check/checker.hpp"
 #include "check/inputs.hpp"
+#include "cli/common_options.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "runtime/device.hpp"
@@ -24,18 +26,27 @@ struct Opts {
   std::vector<std::string> configs{"all"};
   uint64_t seed = 0;
   std::string json;
+  std::string family;
 };
 
 std::vector<TileConfig> select_configs(const Opts& o, int d, const ArchLimits& limits) {
-  if (o.configs.size() == 1 && o.configs[0] == "all") return valid_space(d, limits);
-  if (o.configs.size() == 1 && o.configs[0] == "default") return {default_config(d, limits)};
+  const Family family = resolve_family(o.family, limits);
+  if (o.configs.size() == 1 && o.configs[0] == "all") return valid_space(d, limits, KnobValues::defaults(family));
+  if (o.configs.size() == 1 && o.configs[0] == "default") return {default_config(d, limits, family)};
+  // A named config invalid for this head dim is skipped with a note (a list usually spans head dims); a
+  // head dim for which none is valid is an error.
   std::vector<TileConfig> out;
+  std::string why_none;
   for (auto& name : o.configs) {
     auto c = TileConfig::parse(name);
-    if (auto why = c.constraint_violation(d, limits); !why.empty())
-      throw UserError(fmt::format("config {} is invalid for d={} on {}: {}", name, d, limits.arch, why));
+    if (auto why = c.constraint_violation(d, limits); !why.empty()) {
+      fmt::print(stderr, "check: skipping {} for d={}: {}\n", name, d, why);
+      why_none += fmt::format("; {}: {}", name, why);
+      continue;
+    }
     out.push_back(c);
   }
+  if (out.empty()) throw UserError(fmt::format("no given config is valid for d={} on {}{}", d, limits.arch, why_none));
   return out;
 }
 
@@ -60,7 +71,9 @@ void add_check(CLI::App& app) {
   cmd->add_option("--dtype", o->dtypes, "dtypes (bf16 fp16)")->delimiter(',');
   cmd->add_option("--head-dim,-d", o->head_dims, "head dims (64 128 256)")->delimiter(',');
   cmd->add_option("--mask", o->mask, "causal | none | both")->check(CLI::IsMember({"causal", "none", "both"}));
-  cmd->add_option("--configs", o->configs, "'all' (valid space), 'default', or config names")->delimiter(',');
+  cmd->add_option("--configs", o->configs, "'all' (the family's valid default space), 'default', or config names "
+                                           "(comma-separated; key=value items of one config stay together)");
+  add_family_option(cmd, o->family);
   cmd->add_option("--seed", o->seed, "input seed to reproduce a run (default: fresh per case)");
   cmd->add_option("--json", o->json, "write every result to this JSON file");
   cmd->callback([o] {
@@ -68,6 +81,7 @@ void add_check(CLI::App& app) {
     for (const auto& dt : o->dtypes) parse_dtype(dt);
     for (int d : o->head_dims)
       if (!is_supported_head_dim(d)) throw UserError(fmt::format("unsupported head dim {} (supported: {})", d, supported_head_dims()));
+    o->configs = expand_config_args(o->configs);
     if (!(o->configs.size() == 1 && (o->configs[0] == "all" || o->configs[0] == "default")))
       for (auto& name : o->configs) TileConfig::parse(name);
     const DeviceInfo dev = require_device();
@@ -81,6 +95,16 @@ void add_check(CLI::App& app) {
                tolerance_for(DType::bf16).lse_max_abs);
     fmt::print("{:<5} {:>4} {:<6} {:<20} {:>8} {:>10} {:>10} {:>10} {:<9} {}\n", "dtype", "d", "mask", "shape",
                "pass", "O maxabs", "O relL2", "LSE maxabs", "ref", "seed");
+    {  // compile the whole matrix in parallel first (cached on disk); FlashKernel then only loads
+      std::vector<CompileJob> jobs;
+      for (const auto& dt_name : o->dtypes)
+        for (int d : o->head_dims)
+          for (auto& c : select_configs(*o, d, limits)) jobs.push_back({c, parse_dtype(dt_name), d});
+      const auto t0 = std::chrono::steady_clock::now();
+      precompile(jobs, dev.arch());
+      fmt::print("compiled {} kernels in {:.1f} s\n", jobs.size(),
+                 std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
     nlohmann::json all = nlohmann::json::array();
     int total = 0, failed = 0;
     std::vector<CheckResult> failures;

@@ -20,6 +20,7 @@ void add_configs(CLI::App& app) {
     std::string filter;
     std::string space = "default";
     bool micro = false;
+    std::string family;
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--arch", o->arch, "target arch (sm_80, sm_89, sm_90a, ...); default: this device's");
@@ -31,15 +32,17 @@ void add_configs(CLI::App& app) {
   cmd->add_option("--space", o->space, "default (check/micro/CI) or tuning (attnlab tune)")
       ->check(CLI::IsMember({"default", "tuning"}));
   cmd->add_flag("--micro", o->micro, "with --compile: the microbenchmark variant");
+  add_family_option(cmd, o->family);
   cmd->callback([o] {
     const std::string arch = resolve_arch(o->arch);
     const DType dtype = parse_dtype(o->dtype);
     if (!is_supported_head_dim(o->head_dim))
       throw UserError(fmt::format("unsupported head dim {} (supported: {})", o->head_dim, supported_head_dims()));
     const auto limits = ArchLimits::for_arch(arch);
-    fmt::print("{:<22} {:>9} {:>7}{}\n", "config", "smem B", "threads", o->compile ? "    regs  spill-st  spill-ld" : "");
+    const Family family = resolve_family(o->family, limits);
+    fmt::print("{:<28} {:>9} {:>7}{}\n", "config", "smem B", "threads", o->compile ? "    regs  spill-st  spill-ld" : "");
     int valid = 0;
-    for (const auto& c : full_space(o->space == "tuning" ? KnobValues::tuning() : KnobValues{})) {
+    for (const auto& c : full_space(KnobValues::of(family, o->space))) {
       const auto why = c.constraint_violation(o->head_dim, limits);
       if ((!why.empty() && !o->all) || c.name().find(o->filter) == std::string::npos) continue;
       std::string extra;
@@ -48,11 +51,11 @@ void add_configs(CLI::App& app) {
         extra = fmt::format(" {:>7} {:>9} {:>9}", k.resources.registers, k.resources.spill_stores, k.resources.spill_loads);
       }
       valid += why.empty();
-      fmt::print("{:<22} {:>9} {:>7}{}{}\n", c.name(), c.smem_bytes(o->head_dim), c.threads(), extra,
+      fmt::print("{:<28} {:>9} {:>7}{}{}\n", c.name(), c.smem_bytes(o->head_dim), c.threads(), extra,
                  why.empty() ? "" : "  invalid: " + why);
     }
-    fmt::print("{} valid configs for {} d={} {} (default {})\n", valid, arch, o->head_dim, dtype_name(dtype),
-               default_config(o->head_dim, limits).name());
+    fmt::print("{} valid {} configs for {} d={} {} (default {})\n", valid, family_name(family), arch, o->head_dim,
+               dtype_name(dtype), default_config(o->head_dim, limits, family).name());
   });
 }
 

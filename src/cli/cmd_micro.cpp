@@ -8,6 +8,7 @@
 
 #include "check/inputs.hpp"
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
 #include "measure/environment.hpp"
@@ -28,6 +29,7 @@ struct Opts {
   bool no_full = false;
   double max_time = 1.0;
   std::string space = "default";
+  std::string family;
 };
 }  // namespace
 
@@ -41,6 +43,7 @@ void add_micro(CLI::App& app) {
   cmd->add_option("--out,-o", o->out, "output file")->capture_default_str();
   cmd->add_option("--full-shape", o->full_shape, "shape B,H,Sq,Sk,d of the full-kernel ranking")->capture_default_str();
   cmd->add_flag("--no-full", o->no_full, "skip the full-kernel ranking and the correlation");
+  add_family_option(cmd, o->family);
   cmd->add_option("--max-time", o->max_time, "timing limit per config, seconds")->capture_default_str();
   cmd->add_option("--space", o->space, "default, or tuning (the space `attnlab tune` searches: seed it from this)")
       ->check(CLI::IsMember({"default", "tuning"}))
@@ -60,8 +63,9 @@ void add_micro(CLI::App& app) {
     if (!o->no_full && full.head_dim != o->head_dim)
       throw UserError(fmt::format("--full-shape head dim {} differs from --head-dim {}", full.head_dim, o->head_dim));
     const DeviceInfo dev = require_device();
-    const auto configs = valid_space(o->head_dim, {dev.arch(), dev.smem_per_block_optin},
-                                     o->space == "tuning" ? KnobValues::tuning() : KnobValues{});
+    const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
+    const auto configs =
+        valid_space(o->head_dim, limits, KnobValues::of(resolve_family(o->family, limits), o->space));
     fmt::print(stderr, "micro: {} configs, d={} {}, {} keys per CTA, one wave on {} SMs\n", configs.size(), o->head_dim,
                o->dtype, o->keys, dev.sm_count);
     auto results = run_microbench(configs, mo);

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
 #include "measure/environment.hpp"
@@ -42,6 +43,7 @@ struct Opts {
   double max_time = 2.0;
   int replay_seeds = 20, top_k = 8;
   std::string export_run;
+  std::string family, space = "tuning";
 };
 
 AttnProblem target_of(const Opts& o) {
@@ -75,7 +77,9 @@ std::vector<Evaluation> load_replay_records(const std::string& path, const AttnP
 void run_replay(const Opts& o, const AttnProblem& p) {
   const auto records = load_replay_records(o.replay, p);
   const ArchLimits limits = ArchLimits::for_arch(o.arch.empty() ? "sm_90a" : o.arch);
-  SearchSpace space(p.head_dim, limits, KnobValues::tuning());
+  // The family of the recorded configs unless named.
+  Family family = o.family.empty() ? records.front().config.family : parse_family(o.family);
+  SearchSpace space(p.head_dim, limits, KnobValues::of(family, o.space));
   ReplayOptions ro;
   ro.n_rng_seeds = o.replay_seeds;
   ro.budget = o.budget;
@@ -109,7 +113,8 @@ void export_run(const Opts& o) {
 
 void run_tune(const Opts& o, const AttnProblem& p) {
   const DeviceInfo dev = require_device();
-  SearchSpace space(p.head_dim, {dev.arch(), dev.smem_per_block_optin}, KnobValues::tuning());
+  const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
+  SearchSpace space(p.head_dim, limits, KnobValues::of(resolve_family(o.family, limits), o.space));
   TuneOptions to;
   to.budget = o.budget;
   to.time_limit_s = o.time_limit;
@@ -203,6 +208,9 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--replay-seeds", o->replay_seeds, "RNG seeds per strategy in replay")->capture_default_str();
   cmd->add_option("--arch", o->arch, "arch of the space in replay (default sm_90a)");
   cmd->add_option("--top-k", o->top_k, "configs in evo_best.json")->capture_default_str();
+  add_family_option(cmd, o->family);
+  cmd->add_option("--space", o->space, "tuning (default) or default: the knob values searched")
+      ->check(CLI::IsMember({"default", "tuning"}));
   cmd->add_option("--export", o->export_run, "write evo_log.csv / evo_best.json of a stored run (by run id) and exit");
   cmd->callback([o] {
     const AttnProblem p = target_of(*o);

@@ -16,4 +16,24 @@ std::string resolve_arch(const std::string& requested) {
   return "sm_90a";
 }
 
+void add_family_option(CLI::App* cmd, std::string& family) {
+  cmd->add_option("--family", family, "kernel family: sm80 (mma.sync, any arch) or sm90 (wgmma/TMA, sm_90a); default: the "
+                                      "arch's best (sm90 on sm_90a)")
+      ->check(CLI::IsMember({"sm80", "sm90"}));
+}
+
+Family resolve_family(const std::string& requested, const ArchLimits& limits) {
+  const Family f = requested.empty() ? limits.best_family() : parse_family(requested);
+  if (f == Family::sm90 && !limits.has_wgmma())
+    throw UserError("the sm90 family needs sm_90a (wgmma, TMA); " + limits.arch + " runs the sm80 family");
+  return f;
+}
+
+std::vector<std::string> expand_config_args(const std::vector<std::string>& args) {
+  std::vector<std::string> out;
+  for (const auto& a : args)
+    for (auto& c : split_config_list(a)) out.push_back(c);
+  return out;
+}
+
 }  // namespace attnlab::cli

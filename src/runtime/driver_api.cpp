@@ -23,6 +23,10 @@ struct Table {
                             CUstream, void**, void**) = nullptr;
   CUresult (*get_error_name)(CUresult, const char**) = nullptr;
   CUresult (*occupancy)(int*, CUfunction, int, size_t) = nullptr;
+  CUresult (*launch_kernel_ex)(const CUlaunchConfig*, CUfunction, void**, void**) = nullptr;
+  CUresult (*tensor_map_encode_tiled)(CUtensorMap*, CUtensorMapDataType, cuuint32_t, void*, const cuuint64_t*,
+                                      const cuuint64_t*, const cuuint32_t*, const cuuint32_t*, CUtensorMapInterleave,
+                                      CUtensorMapSwizzle, CUtensorMapL2promotion, CUtensorMapFloatOOBfill) = nullptr;
 };
 
 template <class Fn>
@@ -47,6 +51,8 @@ const Table& table() {
     resolve("cuLaunchKernel", t.launch_kernel);
     resolve("cuGetErrorName", t.get_error_name);
     resolve("cuOccupancyMaxActiveBlocksPerMultiprocessor", t.occupancy);
+    resolve("cuLaunchKernelEx", t.launch_kernel_ex);
+    resolve("cuTensorMapEncodeTiled", t.tensor_map_encode_tiled);
   });
   return t;
 }
@@ -96,6 +102,42 @@ void launch(CUfunction f, dim3 grid, dim3 block, unsigned smem_bytes, cudaStream
   check(table().launch_kernel(f, grid.x, grid.y, grid.z, block.x, block.y, block.z, smem_bytes,
                               reinterpret_cast<CUstream>(stream), params, nullptr),
         "cuLaunchKernel");
+}
+
+void launch_cluster(CUfunction f, dim3 grid, dim3 block, dim3 cluster, unsigned smem_bytes, cudaStream_t stream,
+                    void** params) {
+  CUlaunchAttribute attr{};
+  attr.id = CU_LAUNCH_ATTRIBUTE_CLUSTER_DIMENSION;
+  attr.value.clusterDim.x = cluster.x;
+  attr.value.clusterDim.y = cluster.y;
+  attr.value.clusterDim.z = cluster.z;
+  CUlaunchConfig cfg{};
+  cfg.gridDimX = grid.x;
+  cfg.gridDimY = grid.y;
+  cfg.gridDimZ = grid.z;
+  cfg.blockDimX = block.x;
+  cfg.blockDimY = block.y;
+  cfg.blockDimZ = block.z;
+  cfg.sharedMemBytes = smem_bytes;
+  cfg.hStream = reinterpret_cast<CUstream>(stream);
+  cfg.attrs = &attr;
+  cfg.numAttrs = 1;
+  check(table().launch_kernel_ex(&cfg, f, params, nullptr), "cuLaunchKernelEx");
+}
+
+void tensor_map_encode_tiled(CUtensorMap* map, CUtensorMapDataType type, unsigned rank, void* global,
+                             const cuuint64_t* dims, const cuuint64_t* strides_bytes, const cuuint32_t* box,
+                             const cuuint32_t* element_strides, CUtensorMapSwizzle swizzle) {
+  const CUresult r = table().tensor_map_encode_tiled(map, type, rank, global, dims, strides_bytes, box, element_strides,
+                                                     CU_TENSOR_MAP_INTERLEAVE_NONE, swizzle,
+                                                     CU_TENSOR_MAP_L2_PROMOTION_L2_256B,
+                                                     CU_TENSOR_MAP_FLOAT_OOB_FILL_NONE);
+  if (r != CUDA_SUCCESS) {
+    std::string d;
+    for (unsigned i = 0; i < rank; ++i)
+      d += fmt::format("{}{}(stride {} B, box {})", i ? " x " : "", dims[i], i ? strides_bytes[i - 1] : 2, box[i]);
+    check(r, fmt::format("cuTensorMapEncodeTiled [{}] at {}", d, global).c_str());
+  }
 }
 
 }  // namespace attnlab::driver

@@ -15,5 +15,12 @@ void func_set_attribute(CUfunction f, CUfunction_attribute attr, int value);
 int func_get_attribute(CUfunction f, CUfunction_attribute attr);
 int occupancy_max_active_blocks(CUfunction f, int threads, int dyn_smem);
 void launch(CUfunction f, dim3 grid, dim3 block, unsigned smem_bytes, cudaStream_t stream, void** params);
+// cuLaunchKernelEx with a thread-block-cluster shape (cluster.x * y * z > 1; sm_90+).
+void launch_cluster(CUfunction f, dim3 grid, dim3 block, dim3 cluster, unsigned smem_bytes, cudaStream_t stream,
+                    void** params);
+// cuTensorMapEncodeTiled (a host-side encoding, no GPU work); throws naming the argument set on failure.
+void tensor_map_encode_tiled(CUtensorMap* map, CUtensorMapDataType type, unsigned rank, void* global,
+                             const cuuint64_t* dims, const cuuint64_t* strides_bytes, const cuuint32_t* box,
+                             const cuuint32_t* element_strides, CUtensorMapSwizzle swizzle);
 
 }  // namespace attnlab::driver

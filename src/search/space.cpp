@@ -13,34 +13,6 @@ namespace attnlab {
 
 namespace {
 
-// Knob order used by every operator below; the six fields of TileConfig.
-constexpr int kKnobs = 6;
-const char* const kKnobNames[kKnobs] = {"block_m", "block_n", "num_warps", "stages", "swizzle", "q_in_regs"};
-
-int get(const TileConfig& c, int k) {
-  switch (k) {
-    case 0: return c.block_m;
-    case 1: return c.block_n;
-    case 2: return c.num_warps;
-    case 3: return c.stages;
-    case 4: return c.swizzle ? 1 : 0;
-    default: return c.q_in_regs ? 1 : 0;
-  }
-}
-
-void set(TileConfig& c, int k, int v) {
-  switch (k) {
-    case 0: c.block_m = v; break;
-    case 1: c.block_n = v; break;
-    case 2: c.num_warps = v; break;
-    case 3: c.stages = v; break;
-    case 4: c.swizzle = v != 0; break;
-    default: c.q_in_regs = v != 0; break;
-  }
-}
-
-std::vector<int> as_ints(const std::vector<bool>& v) { return {v.begin(), v.end()}; }
-
 // Twice the position of v in `values`; a value not in the list sits one half-step beyond the listed
 // value numerically nearest to it, so it is never at distance 0 from anything valid.
 int rank2(const std::vector<int>& values, int v) {
@@ -86,11 +58,13 @@ uint64_t uniform_index(Rng& rng, uint64_t n) {
 double uniform01(Rng& rng) { return static_cast<double>(rng() >> 11) * 0x1.0p-53; }
 
 SearchSpace::SearchSpace(int head_dim, ArchLimits limits, KnobValues knobs)
-    : head_dim_(head_dim), limits_(std::move(limits)), knobs_(std::move(knobs)) {
-  values_ = {knobs_.block_m,           knobs_.block_n,        knobs_.num_warps, knobs_.stages,
-             as_ints(knobs_.swizzle), as_ints(knobs_.q_in_regs)};
-  for (int k = 0; k < kKnobs; ++k)
-    if (values_[k].empty()) throw UserError(fmt::format("knob {} has no values", kKnobNames[k]));
+    : head_dim_(head_dim), limits_(std::move(limits)), knobs_(std::move(knobs)), defs_(&family_knobs(knobs_.family)) {
+  values_ = knobs_.values;
+  if (values_.size() != defs_->size())
+    throw UserError(fmt::format("family {} has {} knobs, the space gives {}", family_name(knobs_.family), defs_->size(),
+                                values_.size()));
+  for (size_t k = 0; k < values_.size(); ++k)
+    if (values_[k].empty()) throw UserError(fmt::format("knob {} has no values", (*defs_)[k].name));
   valid_ = valid_space(head_dim_, limits_, knobs_);
   // Duplicated knob values would produce duplicated configs; the search assumes each config once.
   std::vector<TileConfig> unique;
@@ -98,14 +72,17 @@ SearchSpace::SearchSpace(int head_dim, ArchLimits limits, KnobValues knobs)
     if (std::find(unique.begin(), unique.end(), c) == unique.end()) unique.push_back(c);
   valid_ = std::move(unique);
   if (valid_.empty())
-    throw UserError(fmt::format("no valid tile config for head dim {} on {}", head_dim_, limits_.arch));
+    throw UserError(fmt::format("no valid {} tile config for head dim {} on {}", family_name(knobs_.family), head_dim_,
+                                limits_.arch));
 }
 
 std::string SearchSpace::why_invalid(const TileConfig& c) const {
-  for (int k = 0; k < kKnobs; ++k) {
+  if (c.family != knobs_.family)
+    return fmt::format("{} is a {} config, the space is {}", c.name(), family_name(c.family), family_name(knobs_.family));
+  for (int k = 0; k < num_knobs(); ++k) {
     const auto& vals = values_[k];
     if (std::find(vals.begin(), vals.end(), get(c, k)) == vals.end())
-      return fmt::format("{}={} is not one of the searched values", kKnobNames[k], get(c, k));
+      return fmt::format("{}={} is not one of the searched values", (*defs_)[k].name, get(c, k));
   }
   return c.constraint_violation(head_dim_, limits_);
 }
@@ -114,7 +91,7 @@ TileConfig SearchSpace::random_valid(Rng& rng) const { return valid_[uniform_ind
 
 TileConfig SearchSpace::mutate(const TileConfig& c, Rng& rng) const {
   std::vector<int> movable;  // knobs with somewhere to go
-  for (int k = 0; k < kKnobs; ++k)
+  for (int k = 0; k < num_knobs(); ++k)
     if (values_[k].size() > 1) movable.push_back(k);
   if (movable.empty() || valid_.size() == 1) return repair(c);
   // A neighbour step can be repaired straight back onto `c`; a few retries find a real move.
@@ -143,7 +120,7 @@ TileConfig SearchSpace::mutate(const TileConfig& c, Rng& rng) const {
 
 TileConfig SearchSpace::crossover(const TileConfig& a, const TileConfig& b, Rng& rng) const {
   TileConfig child = a;
-  for (int k = 0; k < kKnobs; ++k)
+  for (int k = 0; k < num_knobs(); ++k)
     if (uniform_index(rng, 2)) set(child, k, get(b, k));
   return repair(child);
 }
@@ -161,13 +138,23 @@ TileConfig SearchSpace::repair(const TileConfig& c) const {
 
 int SearchSpace::distance(const TileConfig& a, const TileConfig& b) const {
   int d = 0;
-  for (int k = 0; k < kKnobs; ++k) d += std::abs(rank2(values_[k], get(a, k)) - rank2(values_[k], get(b, k)));
+  if (a.family != b.family) return 1 << 20;
+  for (int k = 0; k < num_knobs(); ++k) d += std::abs(rank2(values_[k], get(a, k)) - rank2(values_[k], get(b, k)));
   return d;
 }
 
 nlohmann::json SearchSpace::knobs_json() const {
-  return {{"block_m", knobs_.block_m},      {"block_n", knobs_.block_n}, {"num_warps", knobs_.num_warps},
-          {"stages", knobs_.stages},        {"swizzle", knobs_.swizzle}, {"q_in_regs", knobs_.q_in_regs}};
+  nlohmann::json j = {{"family", family_name(knobs_.family)}};
+  for (int k = 0; k < num_knobs(); ++k) {
+    if ((*defs_)[k].is_bool()) {
+      std::vector<bool> v;
+      for (int x : values_[k]) v.push_back(x != 0);
+      j[(*defs_)[k].name] = v;
+    } else {
+      j[(*defs_)[k].name] = values_[k];
+    }
+  }
+  return j;
 }
 
 }  // namespace attnlab

@@ -53,14 +53,19 @@ class SearchSpace {
   // outside the list can sit half-way next to its nearest listed value).
   int distance(const TileConfig& a, const TileConfig& b) const;
 
-  // {"block_m":[64,128],...,"swizzle":[true,false],"q_in_regs":[false,true]}
+  // {"family":"sm80","block_m":[64,128],...,"swizzle":[true,false],"q_in_regs":[false,true]}
   nlohmann::json knobs_json() const;
+  Family family() const { return knobs_.family; }
 
  private:
+  int num_knobs() const { return static_cast<int>(values_.size()); }
+  int get(const TileConfig& c, int k) const { return (*defs_)[k].get(c); }
+  void set(TileConfig& c, int k, int v) const { (*defs_)[k].set(c, v); }
   int head_dim_;
   ArchLimits limits_;
   KnobValues knobs_;
-  std::vector<std::vector<int>> values_;  // per knob (kKnobs), bools as 0/1
+  const std::vector<KnobDef>* defs_;
+  std::vector<std::vector<int>> values_;  // per knob of the family, bools as 0/1
   std::vector<TileConfig> valid_;
 };
 

@@ -1,5 +1,6 @@
-// The custom kernel family behind the AttentionBackend interface. Options: a tile config name (empty:
-// the head dim's default for this device).
+// The custom kernel families behind the AttentionBackend interface. Options: a tile config name, or
+// "family=sm80|sm90" alone for that family's default (empty: the best family's default for this device,
+// head dim and mask). "custom-sm80" is the sm80 family's default, for comparisons on sm_90.
 #include <fmt/format.h>
 
 #include "backends/builtin.hpp"
@@ -10,15 +11,15 @@ namespace attnlab {
 namespace {
 class CustomBackend : public AttentionBackend {
  public:
-  explicit CustomBackend(std::string options) : options_(std::move(options)) {}
-  std::string name() const override { return "custom"; }
+  CustomBackend(std::string name, std::string options) : name_(std::move(name)), options_(std::move(options)) {}
+  std::string name() const override { return name_; }
   std::string describe() const override { return kernel_ ? kernel_->config().name() : options_; }
   std::string supports(const AttnProblem& p) const override { return p.validate(); }
   void prepare(const AttnProblem& p) override {
     p.validate_or_throw();
     const DeviceInfo dev = require_device();
     const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
-    const TileConfig cfg = options_.empty() ? default_config(p.head_dim, limits) : TileConfig::parse(options_);
+    const TileConfig cfg = config_for(p, limits);
     if (!kernel_ || !(kernel_->config() == cfg) || dtype_ != p.dtype || head_dim_ != p.head_dim) {
       kernel_ = std::make_unique<FlashKernel>(cfg, p.dtype, p.head_dim, dev.arch());
       dtype_ = p.dtype;
@@ -28,6 +29,13 @@ class CustomBackend : public AttentionBackend {
   void run(const AttnProblem& p, const AttnTensors& t, cudaStream_t s) override { kernel_->run(p, t, s); }
 
  private:
+  TileConfig config_for(const AttnProblem& p, const ArchLimits& limits) const {
+    if (options_.empty()) return default_config(p.head_dim, limits, limits.best_family(), p.causal);
+    if (options_.rfind("family=", 0) == 0 && options_.find(',') == std::string::npos)
+      return default_config(p.head_dim, limits, parse_family(options_.substr(7)), p.causal);
+    return TileConfig::parse(options_);
+  }
+  std::string name_;
   std::string options_;
   std::unique_ptr<FlashKernel> kernel_;
   DType dtype_ = DType::bf16;
@@ -36,7 +44,10 @@ class CustomBackend : public AttentionBackend {
 }  // namespace
 
 void register_custom_backend(BackendRegistry& r) {
-  r.attention["custom"] = [](const std::string& opts) { return std::make_unique<CustomBackend>(opts); };
+  r.attention["custom"] = [](const std::string& opts) { return std::make_unique<CustomBackend>("custom", opts); };
+  r.attention["custom-sm80"] = [](const std::string& opts) {
+    return std::make_unique<CustomBackend>("custom-sm80", opts.empty() ? "family=sm80" : opts);
+  };
 }
 
 }  // namespace attnlab

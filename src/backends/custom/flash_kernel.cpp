@@ -1,22 +1,30 @@
 #include "backends/custom/flash_kernel.hpp"
 
+#include <algorithm>
+#include <atomic>
+#include <thread>
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include "backends/custom/family.hpp"
+#include "backends/custom/sm90_params.hpp"
 #include "core/error.hpp"
+#include "runtime/cuda_check.hpp"
 
 namespace attnlab {
 
 std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim, FlashVariant v,
                                const std::string& kernel_source) {
+  const FamilySpec& f = family_spec(cfg.family);
   return fmt::format(
       "{}\n"
       "using KernelConfig = {};\n"
-      "extern \"C\" __global__ void __launch_bounds__(KernelConfig::kThreads)\n"
-      "{}(const FlashFwdParams p) {{ attnlab::sm80::flash_fwd<KernelConfig, {}>(p); }}\n",
-      kernel_source.empty() ? "#include \"sm80/flash_fwd_kernel.cuh\"" : kernel_source, cfg.instantiation(dtype, head_dim),
-      kFlashEntry, v == FlashVariant::micro ? "true" : "false");
+      "extern \"C\" __global__ void __launch_bounds__(KernelConfig::kThreads{})\n"
+      "{}(const __grid_constant__ {} p) {{ {}<KernelConfig, {}>(p); }}\n",
+      kernel_source.empty() ? fmt::format("#include \"{}\"", f.kernel_header) : kernel_source,
+      cfg.instantiation(dtype, head_dim), f.min_blocks_per_sm > 0 ? fmt::format(", {}", f.min_blocks_per_sm) : "",
+      kFlashEntry, f.params_type, f.kernel_function, v == FlashVariant::micro ? "true" : "false");
 }
 
 CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch, FlashVariant v,
@@ -26,6 +34,25 @@ CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, c
   return compile({fmt::format("flash_{}{}_{}_{}_d{}", v == FlashVariant::micro ? "micro" : "fwd",
                               kernel_source.empty() ? "" : "_proposed", cfg.name(), dtype_name(dtype), head_dim),
                   flash_entry_source(cfg, dtype, head_dim, v, kernel_source), arch, {}});
+}
+
+std::vector<std::string> precompile(const std::vector<CompileJob>& jobs, const std::string& arch, unsigned threads) {
+  std::vector<std::string> errors(jobs.size());
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
+      try {
+        compile_flash(jobs[i].cfg, jobs[i].dtype, jobs[i].head_dim, arch, jobs[i].variant);
+      } catch (const std::exception& e) {
+        errors[i] = e.what();
+      }
+    }
+  };
+  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned t = 0; t < std::min<size_t>(threads, jobs.size()); ++t) pool.emplace_back(worker);
+  for (auto& t : pool) t.join();
+  return errors;
 }
 
 FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t) {
@@ -59,6 +86,9 @@ FlashKernel::FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const
       variant_(variant),
       compiled_(compile_flash(cfg, dtype, head_dim, arch, variant, kernel_source)) {
   kernel_ = load_kernel(compiled_, kFlashEntry);
+  int dev = 0;
+  ATTN_CUDA(cudaGetDevice(&dev));
+  ATTN_CUDA(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, dev));
 }
 
 int FlashKernel::max_active_ctas_per_sm() const {
@@ -72,11 +102,25 @@ void FlashKernel::run(const AttnProblem& p, const AttnTensors& t, cudaStream_t s
   if (p.dtype != dtype_ || p.head_dim != head_dim_)
     throw UserError(fmt::format("kernel compiled for {} d={} cannot run {}", dtype_name(dtype_), head_dim_, p.describe()));
   if (!t.q || !t.k || !t.v || !t.o || !t.lse) throw UserError("attention call with a null tensor pointer");
-  FlashFwdParams params = make_flash_params(p, t);
-  params.micro_cycles = micro_cycles;
+  const dim3 block(cfg_.threads());
+  const int smem = cfg_.smem_bytes(head_dim_);
+  const dim3 tiles((p.seqlen_q + cfg_.block_m - 1) / cfg_.block_m, p.heads, p.batch);
+  if (cfg_.family == Family::sm80) {
+    FlashFwdParams params = make_flash_params(p, t);
+    params.micro_cycles = micro_cycles;
+    void* args[] = {&params};
+    kernel_->launch(tiles, block, smem, stream, args);
+    return;
+  }
+  Sm90FwdParams params = make_sm90_params(p, t, cfg_);
+  params.base.micro_cycles = micro_cycles;
   void* args[] = {&params};
-  const dim3 grid((p.seqlen_q + cfg_.block_m - 1) / cfg_.block_m, p.heads, p.batch);
-  kernel_->launch(grid, dim3(cfg_.threads()), cfg_.smem_bytes(head_dim_), stream, args);
+  dim3 grid = tiles;
+  if (cfg_.persistent) {  // one CTA per resident slot, each looping over tiles
+    const long long slots = (long long)sm_count_ * std::max(1, max_active_ctas_per_sm());
+    grid = dim3(unsigned(std::min<long long>(slots, params.total_tiles)), 1, 1);
+  }
+  kernel_->launch(grid, block, smem, stream, args);
 }
 
 }  // namespace attnlab

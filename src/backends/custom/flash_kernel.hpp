@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "backends/custom/tile_config.hpp"
 #include "common/params.cuh"
@@ -27,15 +28,26 @@ inline constexpr const char* kFlashEntry = "attnlab_flash_fwd";
 // full: the attention kernel; micro: the same kernel with clock64 around the mainloop (`attnlab micro`).
 enum class FlashVariant { full, micro };
 
-// kernel_source (optional): a replacement for kernels/sm80/flash_fwd_kernel.cuh (a proposer's source
-// candidate): its text must define attnlab::sm80::flash_fwd<Cfg, bool kMicro>; it may #include any
-// embedded header. Empty: the built-in kernel.
+// kernel_source (optional): a replacement for the family's kernel header (kernels/sm80/flash_fwd_kernel.cuh
+// or kernels/sm90/flash_fwd_kernel.cuh; a proposer's source candidate): its text must define the family's
+// flash_fwd<Cfg, bool kMicro> (attnlab::sm80:: or attnlab::sm90::); it may #include any embedded header.
+// Empty: the built-in kernel.
 std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim, FlashVariant v = FlashVariant::full,
                                const std::string& kernel_source = "");
 // Throws UserError when the config violates a constraint for (head_dim, arch), CompileError on NVRTC failure.
 CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch,
                              FlashVariant v = FlashVariant::full, const std::string& kernel_source = "");
 FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t);
+
+// Compiles many kernels on a thread pool (one NVRTC compilation per thread) so later FlashKernel
+// constructions hit the on-disk cache. Returns one error text per job ("" when it compiled).
+struct CompileJob {
+  TileConfig cfg;
+  DType dtype = DType::bf16;
+  int head_dim = 128;
+  FlashVariant variant = FlashVariant::full;
+};
+std::vector<std::string> precompile(const std::vector<CompileJob>& jobs, const std::string& arch, unsigned threads = 0);
 
 // A config compiled and loaded for one (dtype, head_dim) on the current device.
 class FlashKernel {
@@ -57,6 +69,7 @@ class FlashKernel {
   FlashVariant variant_;
   CompiledKernel compiled_;
   std::shared_ptr<LoadedKernel> kernel_;
+  int sm_count_ = 0;
 };
 
 }  // namespace attnlab

@@ -1,15 +1,29 @@
 #include "backends/custom/tile_config.hpp"
 
 #include <map>
-#include <regex>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "backends/custom/family.hpp"
 #include "core/error.hpp"
 #include "core/problem.hpp"
 
 namespace attnlab {
+
+std::string family_name(Family f) { return f == Family::sm80 ? "sm80" : "sm90"; }
+
+Family parse_family(const std::string& s) {
+  if (s == "sm80") return Family::sm80;
+  if (s == "sm90") return Family::sm90;
+  throw UserError(fmt::format("unknown kernel family '{}' (sm80, sm90)", s));
+}
+
+std::vector<Family> all_families() { return {Family::sm80, Family::sm90}; }
+
+const FamilySpec& family_spec(Family f) { return f == Family::sm80 ? sm80_family_spec() : sm90_family_spec(); }
+
+const std::vector<KnobDef>& family_knobs(Family f) { return family_spec(f).knobs; }
 
 ArchLimits ArchLimits::for_arch(const std::string& arch) {
   // cudaDevProp::sharedMemPerBlockOptin per compute capability (CUDA programming guide, table 21).
@@ -20,95 +34,99 @@ ArchLimits ArchLimits::for_arch(const std::string& arch) {
   return {arch, it->second};
 }
 
-std::string TileConfig::name() const {
-  return fmt::format("m{}n{}w{}s{}-{}-{}", block_m, block_n, num_warps, stages, swizzle ? "swz" : "pad",
-                     q_in_regs ? "qreg" : "qsm");
-}
+std::string TileConfig::name() const { return family_spec(family).name(*this); }
 
 TileConfig TileConfig::parse(const std::string& text) {
-  static const std::regex named(R"(m(\d+)n(\d+)w(\d+)s(\d+)-(swz|pad)-(qreg|qsm))");
-  std::smatch m;
-  TileConfig c;
-  if (std::regex_match(text, m, named)) {
-    c.block_m = std::stoi(m[1]);
-    c.block_n = std::stoi(m[2]);
-    c.num_warps = std::stoi(m[3]);
-    c.stages = std::stoi(m[4]);
-    c.swizzle = m[5] == "swz";
-    c.q_in_regs = m[6] == "qreg";
-    return c;
-  }
+  for (Family f : all_families())
+    if (auto c = family_spec(f).parse_name(text)) return *c;
+  if (text.find('=') == std::string::npos)
+    throw UserError(fmt::format("cannot parse config '{}' (expected e.g. m128n64w4s2-swz-qsm, "
+                                "sm90-m128n128s2-pp-ov-grid or block_m=128,block_n=64)", text));
+  // key=value form: every item must be key=value; family= first decides which knobs exist.
+  std::vector<std::pair<std::string, std::string>> items;
   std::stringstream ss(text);
   std::string item;
-  bool any = false;
   while (std::getline(ss, item, ',')) {
-    auto eq = item.find('=');
-    if (eq == std::string::npos) break;
-    std::string key = item.substr(0, eq), val = item.substr(eq + 1);
-    int v = 0;
+    const auto eq = item.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UserError(fmt::format("config '{}': item '{}' is not key=value", text, item));
+    items.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+  }
+  if (!text.empty() && text.back() == ',') throw UserError(fmt::format("config '{}': trailing comma", text));
+  TileConfig c;
+  for (auto& [key, val] : items)
+    if (key == "family") c.family = parse_family(val);
+  const auto& knobs = family_knobs(c.family);
+  for (auto& [key, val] : items) {
+    if (key == "family") continue;
+    const KnobDef* knob = nullptr;
+    for (auto& k : knobs)
+      if (key == k.name) knob = &k;
+    if (!knob) {
+      std::string names;
+      for (auto& k : knobs) names += (names.empty() ? "" : ", ") + std::string(k.name);
+      throw UserError(fmt::format("config '{}': unknown knob '{}' for family {} ({})", text, key, family_name(c.family), names));
+    }
+    long v = 0;
     try {
       size_t used = 0;
-      v = std::stoi(val, &used);
+      v = std::stol(val, &used);
       if (used != val.size()) throw std::invalid_argument(val);
     } catch (const std::exception&) {
       throw UserError(fmt::format("config '{}': value '{}' of {} is not an integer", text, val, key));
     }
-    if (key == "block_m") c.block_m = v;
-    else if (key == "block_n") c.block_n = v;
-    else if (key == "num_warps") c.num_warps = v;
-    else if (key == "stages") c.stages = v;
-    else if (key == "swizzle") c.swizzle = v != 0;
-    else if (key == "q_in_regs") c.q_in_regs = v != 0;
-    else throw UserError(fmt::format("config '{}': unknown knob '{}' (block_m, block_n, num_warps, stages, swizzle, q_in_regs)", text, key));
-    any = true;
+    if (v < 0 || v > 1 << 20) throw UserError(fmt::format("config '{}': value {} of {} is out of range", text, val, key));
+    if (knob->is_bool() && v != 0 && v != 1) throw UserError(fmt::format("config '{}': {} must be 0 or 1", text, key));
+    knob->set(c, int(v));
   }
-  if (!any)
-    throw UserError(fmt::format("cannot parse config '{}' (expected e.g. m128n64w4s2-swz-qsm or block_m=128,block_n=64)", text));
   return c;
 }
 
-int TileConfig::smem_bytes(int head_dim) const {
-  const int row = swizzle ? head_dim : head_dim + 8;
-  return 2 * (block_m * row + 2 * stages * block_n * row);
-}
-
+int TileConfig::threads() const { return family_spec(family).threads(*this); }
+int TileConfig::smem_bytes(int head_dim) const { return family_spec(family).smem_bytes(*this, head_dim); }
 int TileConfig::accumulator_registers(int head_dim) const {
-  const int m_tiles = block_m / (16 * num_warps);
-  return m_tiles * head_dim / 2 + m_tiles * block_n / 2 + (q_in_regs ? m_tiles * head_dim / 4 : 0);
+  return family_spec(family).accumulator_registers(*this, head_dim);
 }
-
 std::string TileConfig::constraint_violation(int head_dim, const ArchLimits& limits) const {
-  if (!is_supported_head_dim(head_dim)) return fmt::format("unsupported head dim {}", head_dim);
-  if (num_warps != 4 && num_warps != 8) return "num_warps must be 4 or 8";
-  if (block_m % (16 * num_warps) != 0) return fmt::format("block_m {} must be a multiple of 16*num_warps", block_m);
-  if (block_m / (16 * num_warps) > 2) return "more than 2 m16 tiles per warp does not fit in registers";
-  if (block_n < 16 || block_n % 16 != 0 || block_n > 256) return "block_n must be a multiple of 16 in [16, 256]";
-  if (stages < 2 || stages > 4) return "stages must be 2..4";
-  if ((block_n * head_dim / 8) % threads() != 0 || (block_m * head_dim / 8) % threads() != 0)
-    return "tile loads must split evenly over the threads";
-  // Above ~200 live fp32 accumulators per thread ptxas spills (255-register cap minus addressing).
-  if (accumulator_registers(head_dim) > 200)
-    return fmt::format("needs ~{} accumulator registers per thread (> 200)", accumulator_registers(head_dim));
-  if (smem_bytes(head_dim) > limits.smem_optin)
-    return fmt::format("needs {} B shared memory, {} allows {}", smem_bytes(head_dim), limits.arch, limits.smem_optin);
-  return {};
+  return family_spec(family).constraint_violation(*this, head_dim, limits);
+}
+std::string TileConfig::instantiation(DType dtype, int head_dim) const {
+  return family_spec(family).instantiation(*this, dtype, head_dim);
 }
 
-std::string TileConfig::instantiation(DType dtype, int head_dim) const {
-  return fmt::format("attnlab::sm80::FlashConfig<{}, {}, {}, {}, {}, {}, {}, {}>",
-                     dtype == DType::bf16 ? "true" : "false", head_dim, block_m, block_n, num_warps, stages,
-                     swizzle ? "true" : "false", q_in_regs ? "true" : "false");
+KnobValues::KnobValues() : KnobValues(defaults(Family::sm80)) {}
+KnobValues KnobValues::defaults(Family f) { return {f, family_spec(f).default_values}; }
+KnobValues KnobValues::tuning(Family f) { return {f, family_spec(f).tuning_values}; }
+KnobValues KnobValues::of(Family f, const std::string& space) {
+  if (space == "default") return defaults(f);
+  if (space == "tuning") return tuning(f);
+  throw UserError(fmt::format("unknown space '{}' (default, tuning)", space));
 }
 
 std::vector<TileConfig> full_space(const KnobValues& k) {
+  const auto& knobs = family_knobs(k.family);
+  if (k.values.size() != knobs.size())
+    throw UserError(fmt::format("family {} has {} knobs, the space gives {} value lists", family_name(k.family), knobs.size(),
+                                k.values.size()));
   std::vector<TileConfig> out;
-  for (int bm : k.block_m)
-    for (int bn : k.block_n)
-      for (int w : k.num_warps)
-        for (int s : k.stages)
-          for (bool swz : k.swizzle)
-            for (bool qr : k.q_in_regs) out.push_back({bm, bn, w, s, swz, qr});
-  return out;
+  TileConfig base;
+  base.family = k.family;
+  // Odometer over the knobs, first knob slowest (the order every listing and test relies on).
+  std::vector<size_t> at(knobs.size(), 0);
+  for (auto& v : k.values)
+    if (v.empty()) return out;
+  for (;;) {
+    TileConfig c = base;
+    for (size_t i = 0; i < knobs.size(); ++i) knobs[i].set(c, k.values[i][at[i]]);
+    out.push_back(c);
+    size_t i = knobs.size();
+    while (i > 0) {
+      --i;
+      if (++at[i] < k.values[i].size()) break;
+      at[i] = 0;
+      if (i == 0) return out;
+    }
+  }
 }
 
 std::vector<TileConfig> valid_space(int head_dim, const ArchLimits& limits, const KnobValues& knobs) {
@@ -119,19 +137,34 @@ std::vector<TileConfig> valid_space(int head_dim, const ArchLimits& limits, cons
 }
 
 TileConfig default_config(int head_dim, const ArchLimits& limits) {
-  // Preference per head dim: the fastest non-spilling tile measured on the H100 (docs/perf-notes.md),
-  // then smaller tiles for architectures with less shared memory.
-  std::vector<const char*> prefs;
-  if (head_dim == 64) prefs = {"m128n64w4s2-swz-qsm", "m64n64w4s2-swz-qsm"};
-  else if (head_dim == 128) prefs = {"m128n64w4s2-swz-qsm", "m64n64w4s2-swz-qsm", "m64n32w4s2-swz-qsm"};
-  else prefs = {"m128n64w8s2-swz-qsm", "m64n64w4s2-swz-qsm", "m64n32w4s2-swz-qsm"};
-  for (const char* name : prefs) {
+  return default_config(head_dim, limits, limits.best_family());
+}
+
+TileConfig default_config(int head_dim, const ArchLimits& limits, Family f, bool causal) {
+  for (const char* name : family_spec(f).default_prefs(head_dim, causal)) {
     TileConfig c = TileConfig::parse(name);
     if (c.constraint_violation(head_dim, limits).empty()) return c;
   }
-  auto space = valid_space(head_dim, limits);
-  if (space.empty()) throw UserError(fmt::format("no valid tile config for d={} on {}", head_dim, limits.arch));
+  auto space = valid_space(head_dim, limits, KnobValues::defaults(f));
+  if (space.empty())
+    throw UserError(fmt::format("no valid {} tile config for d={} on {}", family_name(f), head_dim, limits.arch));
   return space.front();
+}
+
+std::vector<std::string> split_config_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  bool prev_kv = false;
+  while (std::getline(ss, item, ',')) {
+    if (item.empty()) throw UserError(fmt::format("config list '{}' has an empty item", text));
+    const bool kv = item.find('=') != std::string::npos;
+    if (kv && prev_kv && item.rfind("family=", 0) != 0) out.back() += "," + item;
+    else out.push_back(item);
+    prev_kv = kv;
+  }
+  if (!text.empty() && text.back() == ',') throw UserError(fmt::format("config list '{}' has an empty item", text));
+  return out;
 }
 
 }  // namespace attnlab

@@ -1,7 +1,9 @@
 #pragma once
-// The tile configuration of the custom kernel family as a runtime value: naming, parsing, resource
-// estimates, validity constraints per architecture, the search space, and the one place where a runtime
-// config becomes template arguments (instantiation()).
+// The tile configuration of the custom kernel families as a runtime value: naming, parsing, knobs,
+// resource estimates, validity constraints per architecture, and the search spaces. Each family
+// (family_sm80.cpp, family_sm90.cpp) declares its knobs, constraints and instantiation in one place;
+// this file dispatches to it.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -9,30 +11,44 @@
 
 namespace attnlab {
 
+// sm80: FlashAttention-2 style (mma.sync, ldmatrix, cp.async), runs on sm_80 and newer.
+// sm90: FlashAttention-3 style (wgmma, TMA, warp specialisation), sm_90a only.
+enum class Family { sm80, sm90 };
+std::string family_name(Family f);         // "sm80", "sm90"
+Family parse_family(const std::string& s);  // UserError otherwise
+std::vector<Family> all_families();
+
 // Limits of a target architecture that decide whether a config can run there.
 struct ArchLimits {
   std::string arch;        // "sm_90a"
   int smem_optin = 0;      // bytes of dynamic shared memory a block may opt in to
   static ArchLimits for_arch(const std::string& arch);  // table for sm_80/86/87/89/90/90a; UserError otherwise
+  bool has_wgmma() const { return arch == "sm_90a"; }
+  // The family used when none is named: sm90 where wgmma exists, else sm80.
+  Family best_family() const { return has_wgmma() ? Family::sm90 : Family::sm80; }
 };
 
 struct TileConfig {
-  int block_m = 128;
-  int block_n = 64;
-  int num_warps = 4;
-  int stages = 2;
-  bool swizzle = true;     // XOR-swizzled smem rows (else padded rows)
-  bool q_in_regs = false;  // Q fragments kept in registers for the whole mainloop
+  Family family = Family::sm80;
+  int block_m = 128;       // query rows per CTA (sm90: 64 per consumer warpgroup)
+  int block_n = 64;        // keys per mainloop iteration
+  int num_warps = 4;       // sm80: warps splitting the rows
+  int stages = 2;          // K/V shared-memory stages
+  bool swizzle = true;     // sm80: XOR-swizzled smem rows (else padded rows)
+  bool q_in_regs = false;  // sm80: Q fragments kept in registers for the whole mainloop
+  bool pingpong = true;    // sm90: consumer warpgroups take turns issuing GEMMs
+  bool overlap = true;     // sm90: softmax overlapped with the previous block's P*V GEMM
+  bool persistent = false; // sm90: grid = resident CTAs looping over tiles
 
-  // "m128n64w4s2-swz-qsm": block_m, block_n, warps, stages, smem layout (swz|pad), Q (qreg|qsm).
+  // sm80 "m128n64w4s2-swz-qsm"; sm90 "sm90-m128n128s2-pp-ov-pers" (nopp / noov / grid when off).
   std::string name() const;
-  // Accepts name() output or "block_m=128,block_n=64,num_warps=4,stages=2,swizzle=1,q_in_regs=0"
-  // (any subset, rest default). UserError on anything else.
+  // Accepts name() output of either family, or "key=value,..." (family=sm80|sm90, then the family's knobs;
+  // any subset, rest default). UserError on anything else.
   static TileConfig parse(const std::string& text);
 
-  int threads() const { return num_warps * 32; }
+  int threads() const;
   int smem_bytes(int head_dim) const;
-  // Per-thread fp32 accumulators + Q fragments: what drives register pressure.
+  // Per-thread fp32 accumulators (+ Q / P fragments): what drives register pressure.
   int accumulator_registers(int head_dim) const;
   // Empty when this config compiles and fits for head_dim on the arch; else a one-line reason.
   std::string constraint_violation(int head_dim, const ArchLimits& limits) const;
@@ -42,25 +58,43 @@ struct TileConfig {
   bool operator==(const TileConfig&) const = default;
 };
 
-// The default space (what `attnlab check`, `micro` and CI compile cover) and the larger tuning space.
-struct KnobValues {
-  std::vector<int> block_m{64, 128}, block_n{32, 64, 128}, num_warps{4, 8}, stages{2, 3};
-  std::vector<bool> swizzle{true, false}, q_in_regs{false, true};
-  // `attnlab tune`: also BLOCK_M 256 (8 warps x 32 rows), non-power-of-two BLOCK_N, 4 stages.
-  static KnobValues tuning() {
-    KnobValues k;
-    k.block_m = {64, 128, 256};
-    k.block_n = {32, 48, 64, 80, 96, 112, 128};
-    k.stages = {2, 3, 4};
-    return k;
+// One knob of a family: its name and where it lives in TileConfig (bools as 0/1).
+struct KnobDef {
+  const char* name;
+  int TileConfig::*int_field = nullptr;
+  bool TileConfig::*bool_field = nullptr;
+  int get(const TileConfig& c) const { return int_field ? c.*int_field : int(c.*bool_field); }
+  void set(TileConfig& c, int v) const {
+    if (int_field) c.*int_field = v;
+    else c.*bool_field = v != 0;
   }
+  bool is_bool() const { return bool_field != nullptr; }
+};
+const std::vector<KnobDef>& family_knobs(Family f);
+
+// The values each knob of a family takes in a space: `values[k]` for family_knobs(family)[k].
+struct KnobValues {
+  Family family = Family::sm80;
+  std::vector<std::vector<int>> values;
+  KnobValues();  // the sm80 default space
+  KnobValues(Family f, std::vector<std::vector<int>> v) : family(f), values(std::move(v)) {}
+  // The default space (what `attnlab check`, `micro` and CI compile cover) and the larger tuning space.
+  static KnobValues defaults(Family f);
+  static KnobValues tuning(Family f = Family::sm80);
+  static KnobValues of(Family f, const std::string& space);  // "default" | "tuning"
 };
 
 // Every combination of the knob values (valid or not).
 std::vector<TileConfig> full_space(const KnobValues& knobs = {});
 // The configs of full_space() that satisfy the constraints for (head_dim, arch), in a stable order.
 std::vector<TileConfig> valid_space(int head_dim, const ArchLimits& limits, const KnobValues& knobs = {});
-// A good starting point per head dim (FlashAttention-2's choices for sm80).
+// The default config of a family per head dim: the fastest measured on the H100 (docs/perf-notes.md),
+// then smaller tiles for architectures with less shared memory. Without a family: limits.best_family().
 TileConfig default_config(int head_dim, const ArchLimits& limits);
+TileConfig default_config(int head_dim, const ArchLimits& limits, Family f, bool causal = false);
+
+// A --configs list: comma-separated config names, where consecutive key=value items form one config
+// ("m64n64w4s2-swz-qsm,block_m=128,block_n=32" is two configs). UserError on an empty item.
+std::vector<std::string> split_config_list(const std::string& text);
 
 }  // namespace attnlab

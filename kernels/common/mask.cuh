@@ -1,9 +1,9 @@
 #pragma once
-// Masking of one S tile (a warp's kMTiles x kNTiles accumulator fragments): keys past the sequence end,
+// Masking of one S tile, shared by the kernel families (a warp's kMTiles x kNTiles accumulator fragments): keys past the sequence end,
 // and for causal attention keys after the query's bottom-right-aligned diagonal, become -inf.
 #include "common/math.cuh"
 
-namespace attnlab::sm80 {
+namespace attnlab {
 
 // row0: global query index of this warp's first row; col0: global key index of the tile's first key;
 // causal_offset = seqlen_k - seqlen_q (key j is visible to query i iff j <= i + causal_offset); pass
@@ -30,4 +30,4 @@ __device__ __forceinline__ void apply_mask(float (&s)[Cfg::kMTiles][Cfg::kNTiles
   }
 }
 
-}  // namespace attnlab::sm80
+}  // namespace attnlab

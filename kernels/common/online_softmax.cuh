@@ -1,10 +1,12 @@
 #pragma once
-// Online softmax in fp32 over a warp's rows. Each thread holds two rows per m16 tile (g and g+8) and a
+// Online softmax in fp32 over a warp's rows, shared by the kernel families. Cfg provides kMTiles (m16
+// tiles per warp), kNTiles (n8 tiles of S) and kDTiles (n8 tiles of O); fragments are in the mma/wgmma
+// accumulator layout (s[mt][nt][0..1] row g, [2..3] row g+8). Each thread holds two rows per m16 tile (g and g+8) and a
 // quarter of their columns; the running max is quad-reduced every tile, the running sum only at the end.
 // Exponentials are exp2 with the scale folded in: p = 2^(s*scale_log2 - m*scale_log2), one FFMA + EX2.
 #include "common/math.cuh"
 
-namespace attnlab::sm80 {
+namespace attnlab {
 
 template <class Cfg>
 struct OnlineSoftmax {
@@ -21,9 +23,11 @@ struct OnlineSoftmax {
       }
   }
 
-  // Turns scores s into probabilities p (in place) and rescales the output accumulator o.
-  __device__ __forceinline__ void update(float (&s)[Cfg::kMTiles][Cfg::kNTiles][4],
-                                         float (&o)[Cfg::kMTiles][Cfg::kDTiles][4], float scale_log2) {
+  // Turns scores s into probabilities (in place) against the new running max and updates the running
+  // sums; alpha receives the factor by which the output accumulator must be rescaled. Split from
+  // rescale() so a kernel can exponentiate while a P*V product that still reads O is in flight.
+  __device__ __forceinline__ void exponentiate(float (&s)[Cfg::kMTiles][Cfg::kNTiles][4], float scale_log2,
+                                               float (&alpha)[Cfg::kMTiles][2]) {
 #pragma unroll
     for (int mt = 0; mt < Cfg::kMTiles; ++mt) {
 #pragma unroll
@@ -34,7 +38,7 @@ struct OnlineSoftmax {
         mx = quad_max(mx);
         // A row with every key masked so far keeps max = -inf; use 0 so -inf - (-inf) never makes NaN.
         const float mx_scaled = mx == -pos_inf() ? 0.f : mx * scale_log2;
-        const float alpha = ex2_approx(row_max[mt][h] * scale_log2 - mx_scaled);
+        alpha[mt][h] = ex2_approx(row_max[mt][h] * scale_log2 - mx_scaled);
         row_max[mt][h] = mx;
         float sum = 0.f;
 #pragma unroll
@@ -46,14 +50,30 @@ struct OnlineSoftmax {
             sum += p;
           }
         }
-        row_sum[mt][h] = row_sum[mt][h] * alpha + sum;
-#pragma unroll
-        for (int dt = 0; dt < Cfg::kDTiles; ++dt) {
-          o[mt][dt][2 * h] *= alpha;
-          o[mt][dt][2 * h + 1] *= alpha;
-        }
+        row_sum[mt][h] = row_sum[mt][h] * alpha[mt][h] + sum;
       }
     }
+  }
+
+  __device__ __forceinline__ static void rescale(float (&o)[Cfg::kMTiles][Cfg::kDTiles][4],
+                                                 const float (&alpha)[Cfg::kMTiles][2]) {
+#pragma unroll
+    for (int mt = 0; mt < Cfg::kMTiles; ++mt)
+#pragma unroll
+      for (int dt = 0; dt < Cfg::kDTiles; ++dt) {
+        o[mt][dt][0] *= alpha[mt][0];
+        o[mt][dt][1] *= alpha[mt][0];
+        o[mt][dt][2] *= alpha[mt][1];
+        o[mt][dt][3] *= alpha[mt][1];
+      }
+  }
+
+  // Turns scores s into probabilities (in place) and rescales the output accumulator o.
+  __device__ __forceinline__ void update(float (&s)[Cfg::kMTiles][Cfg::kNTiles][4],
+                                         float (&o)[Cfg::kMTiles][Cfg::kDTiles][4], float scale_log2) {
+    float alpha[Cfg::kMTiles][2];
+    exponentiate(s, scale_log2, alpha);
+    rescale(o, alpha);
   }
 
   // Final normaliser per (mt, h): 1/sum (0 for rows with no visible key) and the natural-log LSE
@@ -73,4 +93,4 @@ struct OnlineSoftmax {
   }
 };
 
-}  // namespace attnlab::sm80
+}  // namespace attnlab

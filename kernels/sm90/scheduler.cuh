@@ -1,0 +1,54 @@
+#pragma once
+// Tile schedulers (one interface: start at this CTA's first tile, valid(), coord(), advance()).
+//   grid (kPersistent = false): one tile per CTA from blockIdx; causal CTAs with more work start first.
+//   persistent: grid = resident CTAs; CTA i takes tiles i, i + gridDim.x, ... of a fixed order. Causal:
+//   tiles sorted longest first (m_block descending across every head), so each round hands out tiles of
+//   similar length; non-causal: head-major, so CTAs running together share a head's K/V in L2.
+// Producer and consumers of a CTA run the same sequence, so they never need to exchange tile indices.
+#include "common/params.cuh"
+
+namespace attnlab::sm90 {
+
+struct TileCoord {
+  int m_block, head, batch;
+};
+
+template <class Cfg>
+struct TileScheduler {
+  int tile;
+
+  __device__ __forceinline__ TileScheduler() : tile(Cfg::kPersistent ? int(blockIdx.x) : 0) {}
+
+  __device__ __forceinline__ bool valid(const Sm90FwdParams& p) const {
+    return Cfg::kPersistent ? tile < p.total_tiles : tile == 0;
+  }
+  __device__ __forceinline__ void advance() { tile += Cfg::kPersistent ? int(gridDim.x) : 1; }
+
+  __device__ __forceinline__ TileCoord coord(const Sm90FwdParams& p) const {
+    const bool causal = p.base.causal != 0;
+    if constexpr (!Cfg::kPersistent) {
+      const int m = causal ? int(gridDim.x) - 1 - int(blockIdx.x) : int(blockIdx.x);
+      return {m, int(blockIdx.y), int(blockIdx.z)};
+    } else {
+      const int heads = p.base.heads;
+      if (causal) {
+        const int per_round = p.total_tiles / p.m_blocks;  // heads * batch
+        const int hb = tile % per_round;
+        return {p.m_blocks - 1 - tile / per_round, hb % heads, hb / heads};
+      }
+      const int hb = tile / p.m_blocks;
+      return {tile % p.m_blocks, hb % heads, hb / heads};
+    }
+  }
+};
+
+// Keys [0, n_end) are visible to at least one row of the tile; the mainloop walks them in BLOCK_N blocks.
+template <class Cfg>
+__device__ __forceinline__ int kv_blocks(const FlashFwdParams& p, int m_block) {
+  const int rows_valid = min(Cfg::kBlockM, p.seqlen_q - m_block * Cfg::kBlockM);
+  const int n_end = p.causal ? max(0, min(p.seqlen_k, m_block * Cfg::kBlockM + rows_valid + p.seqlen_k - p.seqlen_q))
+                             : p.seqlen_k;
+  return (n_end + Cfg::kBlockN - 1) / Cfg::kBlockN;
+}
+
+}  // namespace attnlab::sm90

@@ -1,0 +1,59 @@
+#pragma once
+// Shared-memory plan of one CTA: barrier addresses and tile addresses (32-bit shared-window addresses),
+// derived from the config. The base is aligned to 1 KB so every 128-byte-swizzle atom is aligned.
+//
+// Barriers (arrivals per phase):
+//   q_full       1 (producer, + Q bytes)           q_empty   CONSUMERS (one per warpgroup, after its O store)
+//   k_full[s]    1 (producer, + K bytes)           k_empty[s] 4*CONSUMERS (lane 0 of every consumer warp)
+//   v_full[s]    1 (producer, + V bytes)           v_empty[s] 4*CONSUMERS
+#include "common/cp_async.cuh"
+#include "common/mbarrier.cuh"
+
+namespace attnlab::sm90 {
+
+template <class Cfg>
+struct SmemPlan {
+  u32 base;  // 1 KB aligned
+
+  __device__ __forceinline__ explicit SmemPlan(const void* dyn_smem) : base((smem_u32(dyn_smem) + 1023u) & ~1023u) {}
+
+  __device__ __forceinline__ u32 q_full() const { return base; }
+  __device__ __forceinline__ u32 q_empty() const { return base + 8; }
+  __device__ __forceinline__ u32 k_full(int s) const { return base + 16 + 8 * s; }
+  __device__ __forceinline__ u32 k_empty(int s) const { return base + 16 + 8 * (Cfg::kStages + s); }
+  __device__ __forceinline__ u32 v_full(int s) const { return base + 16 + 8 * (2 * Cfg::kStages + s); }
+  __device__ __forceinline__ u32 v_empty(int s) const { return base + 16 + 8 * (3 * Cfg::kStages + s); }
+
+  __device__ __forceinline__ u32 q() const { return base + Cfg::kBarrierBytes; }
+  __device__ __forceinline__ u32 k(int s) const { return q() + Cfg::kQBytes + s * Cfg::kKVBytes; }
+  __device__ __forceinline__ u32 v(int s) const { return k(Cfg::kStages) + s * Cfg::kKVBytes; }
+
+  // One thread, before any other use (followed by a CTA barrier).
+  __device__ __forceinline__ void init_barriers() const {
+    mbar_init(q_full(), 1);
+    mbar_init(q_empty(), Cfg::kConsumers);
+#pragma unroll
+    for (int s = 0; s < Cfg::kStages; ++s) {
+      mbar_init(k_full(s), 1);
+      mbar_init(v_full(s), 1);
+      mbar_init(k_empty(s), 4 * Cfg::kConsumers);
+      mbar_init(v_empty(s), 4 * Cfg::kConsumers);
+    }
+    mbar_fence_init();
+  }
+};
+
+// Position in the K/V ring: stage and the parity of the ring pass (flips every STAGES iterations).
+template <int kStages>
+struct RingState {
+  int stage = 0;
+  u32 phase = 0;
+  __device__ __forceinline__ void advance() {
+    if (++stage == kStages) {
+      stage = 0;
+      phase ^= 1u;
+    }
+  }
+};
+
+}  // namespace attnlab::sm90

@@ -1,0 +1,52 @@
+#pragma once
+// The compile-time configuration of the sm90 (Hopper) FlashAttention forward kernel and everything
+// derived from it. Host code turns a runtime TileConfig of family sm90 into exactly one instantiation
+// (src/backends/custom/family_sm90.cpp); every knob here changes the generated code.
+#include "common/types.cuh"
+
+namespace attnlab::sm90 {
+
+template <bool BF16, int HEAD_DIM, int CONSUMERS, int BLOCK_N, int STAGES, bool PINGPONG, bool OVERLAP,
+          bool PERSISTENT>
+struct FlashConfig {
+  static constexpr bool kBF16 = BF16;
+  static constexpr int kHeadDim = HEAD_DIM;
+  static constexpr int kConsumers = CONSUMERS;      // consumer warpgroups, 64 query rows each
+  static constexpr int kBlockM = 64 * CONSUMERS;    // query rows per tile
+  static constexpr int kBlockN = BLOCK_N;           // keys per mainloop iteration
+  static constexpr int kStages = STAGES;            // K/V ring depth in shared memory
+  static constexpr bool kPingPong = PINGPONG;       // consumer warpgroups take turns issuing their GEMMs
+  static constexpr bool kOverlap = OVERLAP;         // softmax of block j overlaps the P*V GEMM of block j-1
+  static constexpr bool kPersistent = PERSISTENT;   // grid = resident CTAs, each loops over tiles
+  static constexpr int kThreads = 128 * (CONSUMERS + 1);  // warpgroup 0 is the TMA producer
+
+  // Fragment counts of one consumer thread (what common/online_softmax.cuh and common/mask.cuh expect).
+  static constexpr int kMTiles = 1;
+  static constexpr int kNTiles = BLOCK_N / 8;
+  static constexpr int kDTiles = HEAD_DIM / 8;
+
+  // Shared memory: [1 KB barriers][Q][K x STAGES][V x STAGES] after aligning the base to 1 KB. Each tile
+  // is HEAD_DIM/64 slabs of (rows x 64 elements) in the 128-byte-swizzled layout TMA writes and wgmma reads.
+  static constexpr int kSlabs = HEAD_DIM / 64;
+  static constexpr int kSlabBytesQ = kBlockM * 128;
+  static constexpr int kSlabBytesKV = BLOCK_N * 128;
+  static constexpr int kQBytes = kSlabs * kSlabBytesQ;
+  static constexpr int kKVBytes = kSlabs * kSlabBytesKV;
+  static constexpr int kBarrierBytes = 1024;
+  static constexpr int kSmemBytes = 1024 /*alignment slack*/ + kBarrierBytes + kQBytes + 2 * STAGES * kKVBytes;
+
+  // Registers per thread after setmaxnreg (0: no reallocation; one consumer already has 255).
+  static constexpr int kProducerRegs = CONSUMERS == 1 ? 0 : 24;
+  static constexpr int kConsumerRegs = CONSUMERS == 1 ? 0 : CONSUMERS == 2 ? 240 : 160;
+
+  static_assert(HEAD_DIM == 64 || HEAD_DIM == 128 || HEAD_DIM == 256, "head dim");
+  static_assert(CONSUMERS >= 1 && CONSUMERS <= 3, "1..3 consumer warpgroups");
+  static_assert(BLOCK_N % 16 == 0 && BLOCK_N >= 16 && BLOCK_N <= 256, "wgmma N and the TMA box: 16..256, step 16");
+  static_assert(STAGES >= 2 && STAGES <= 4, "2..4 stages");
+  static_assert(!PINGPONG || CONSUMERS >= 2, "ping-pong needs two consumer warpgroups");
+  static_assert(kSmemBytes <= 232448, "227 KB of shared memory per block");
+  static_assert(kProducerRegs + CONSUMERS * kConsumerRegs <= 512, "setmaxnreg budget: 64K registers / 128");
+  static_assert(2 + 4 * STAGES <= kBarrierBytes / 8, "barriers fit their region");
+};
+
+}  // namespace attnlab::sm90

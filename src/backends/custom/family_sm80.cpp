@@ -1,0 +1,102 @@
+// The sm80 family (kernels/sm80/): FlashAttention-2 style, mma.sync + ldmatrix + cp.async.
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "backends/custom/family.hpp"
+#include "core/problem.hpp"
+
+namespace attnlab {
+
+namespace {
+
+std::string name(const TileConfig& c) {
+  return fmt::format("m{}n{}w{}s{}-{}-{}", c.block_m, c.block_n, c.num_warps, c.stages, c.swizzle ? "swz" : "pad",
+                     c.q_in_regs ? "qreg" : "qsm");
+}
+
+std::optional<TileConfig> parse_name(const std::string& text) {
+  static const std::regex named(R"(m(\d{1,6})n(\d{1,6})w(\d{1,6})s(\d{1,6})-(swz|pad)-(qreg|qsm))");
+  std::smatch m;
+  if (!std::regex_match(text, m, named)) return std::nullopt;
+  TileConfig c;
+  c.family = Family::sm80;
+  c.block_m = std::stoi(m[1]);
+  c.block_n = std::stoi(m[2]);
+  c.num_warps = std::stoi(m[3]);
+  c.stages = std::stoi(m[4]);
+  c.swizzle = m[5] == "swz";
+  c.q_in_regs = m[6] == "qreg";
+  return c;
+}
+
+int threads(const TileConfig& c) { return c.num_warps * 32; }
+
+int smem_bytes(const TileConfig& c, int head_dim) {
+  const int row = c.swizzle ? head_dim : head_dim + 8;  // kernels/sm80/tile_config.cuh kRowElems
+  return 2 * (c.block_m * row + 2 * c.stages * c.block_n * row);
+}
+
+int accumulator_registers(const TileConfig& c, int head_dim) {
+  const int m_tiles = c.block_m / (16 * c.num_warps);
+  return m_tiles * head_dim / 2 + m_tiles * c.block_n / 2 + (c.q_in_regs ? m_tiles * head_dim / 4 : 0);
+}
+
+std::string constraint_violation(const TileConfig& c, int head_dim, const ArchLimits& limits) {
+  if (!is_supported_head_dim(head_dim)) return fmt::format("unsupported head dim {}", head_dim);
+  if (c.num_warps != 4 && c.num_warps != 8) return "num_warps must be 4 or 8";
+  if (c.block_m % (16 * c.num_warps) != 0) return fmt::format("block_m {} must be a multiple of 16*num_warps", c.block_m);
+  if (c.block_m / (16 * c.num_warps) > 2) return "more than 2 m16 tiles per warp does not fit in registers";
+  if (c.block_n < 16 || c.block_n % 16 != 0 || c.block_n > 256) return "block_n must be a multiple of 16 in [16, 256]";
+  if (c.stages < 2 || c.stages > 4) return "stages must be 2..4";
+  if ((c.block_n * head_dim / 8) % threads(c) != 0 || (c.block_m * head_dim / 8) % threads(c) != 0)
+    return "tile loads must split evenly over the threads";
+  // Above ~200 live fp32 accumulators per thread ptxas spills (255-register cap minus addressing).
+  if (accumulator_registers(c, head_dim) > 200)
+    return fmt::format("needs ~{} accumulator registers per thread (> 200)", accumulator_registers(c, head_dim));
+  if (smem_bytes(c, head_dim) > limits.smem_optin)
+    return fmt::format("needs {} B shared memory, {} allows {}", smem_bytes(c, head_dim), limits.arch, limits.smem_optin);
+  return {};
+}
+
+std::string instantiation(const TileConfig& c, DType dtype, int head_dim) {
+  return fmt::format("attnlab::sm80::FlashConfig<{}, {}, {}, {}, {}, {}, {}, {}>", dtype == DType::bf16 ? "true" : "false",
+                     head_dim, c.block_m, c.block_n, c.num_warps, c.stages, c.swizzle ? "true" : "false",
+                     c.q_in_regs ? "true" : "false");
+}
+
+std::vector<const char*> default_prefs(int head_dim, bool /*causal*/) {
+  // The fastest non-spilling tile measured on the H100 (docs/perf-notes.md), then smaller tiles for
+  // architectures with less shared memory.
+  if (head_dim == 64) return {"m128n64w4s2-swz-qsm", "m64n64w4s2-swz-qsm"};
+  if (head_dim == 128) return {"m128n64w4s2-swz-qsm", "m64n64w4s2-swz-qsm", "m64n32w4s2-swz-qsm"};
+  return {"m128n64w8s2-swz-qsm", "m64n64w4s2-swz-qsm", "m64n32w4s2-swz-qsm"};
+}
+
+}  // namespace
+
+const FamilySpec& sm80_family_spec() {
+  static const FamilySpec spec{
+      Family::sm80,
+      {{"block_m", &TileConfig::block_m}, {"block_n", &TileConfig::block_n}, {"num_warps", &TileConfig::num_warps},
+       {"stages", &TileConfig::stages}, {"swizzle", nullptr, &TileConfig::swizzle},
+       {"q_in_regs", nullptr, &TileConfig::q_in_regs}},
+      // default space; tuning adds BLOCK_M 256 (8 warps x 32 rows), non-power-of-two BLOCK_N, 4 stages
+      {{64, 128}, {32, 64, 128}, {4, 8}, {2, 3}, {1, 0}, {0, 1}},
+      {{64, 128, 256}, {32, 48, 64, 80, 96, 112, 128}, {4, 8}, {2, 3, 4}, {1, 0}, {0, 1}},
+      name,
+      parse_name,
+      threads,
+      smem_bytes,
+      accumulator_registers,
+      constraint_violation,
+      instantiation,
+      "sm80/flash_fwd_kernel.cuh",
+      "attnlab::sm80::flash_fwd",
+      "FlashFwdParams",
+      0,
+      default_prefs};
+  return spec;
+}
+
+}  // namespace attnlab

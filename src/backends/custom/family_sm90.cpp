@@ -1,0 +1,103 @@
+// The sm90 family (kernels/sm90/): FlashAttention-3 style for sm_90a — wgmma, TMA into a multi-stage
+// ring completed on mbarriers, a producer warpgroup and 1..3 consumer warpgroups with setmaxnreg.
+#include <regex>
+
+#include <fmt/format.h>
+
+#include "backends/custom/family.hpp"
+#include "core/problem.hpp"
+
+namespace attnlab {
+
+namespace {
+
+int consumers(const TileConfig& c) { return c.block_m / 64; }
+
+std::string name(const TileConfig& c) {
+  return fmt::format("sm90-m{}n{}s{}-{}-{}-{}", c.block_m, c.block_n, c.stages, c.pingpong ? "pp" : "nopp",
+                     c.overlap ? "ov" : "noov", c.persistent ? "pers" : "grid");
+}
+
+std::optional<TileConfig> parse_name(const std::string& text) {
+  static const std::regex named(R"(sm90-m(\d{1,6})n(\d{1,6})s(\d{1,6})-(pp|nopp)-(ov|noov)-(pers|grid))");
+  std::smatch m;
+  if (!std::regex_match(text, m, named)) return std::nullopt;
+  TileConfig c;
+  c.family = Family::sm90;
+  c.block_m = std::stoi(m[1]);
+  c.block_n = std::stoi(m[2]);
+  c.stages = std::stoi(m[3]);
+  c.pingpong = m[4] == "pp";
+  c.overlap = m[5] == "ov";
+  c.persistent = m[6] == "pers";
+  return c;
+}
+
+int threads(const TileConfig& c) { return 128 * (consumers(c) + 1); }
+
+// kernels/sm90/tile_config.cuh kSmemBytes: 1 KB alignment slack + 1 KB barriers + Q + STAGES x (K + V).
+int smem_bytes(const TileConfig& c, int head_dim) {
+  return 2048 + 2 * head_dim * (c.block_m + 2 * c.stages * c.block_n);
+}
+
+// One consumer thread: O (d/2 fp32) + S (BLOCK_N/2 fp32) + P (BLOCK_N/4 packed).
+int accumulator_registers(const TileConfig& c, int head_dim) { return head_dim / 2 + c.block_n / 2 + c.block_n / 4; }
+
+// Registers per consumer thread after setmaxnreg (kernels/sm90/tile_config.cuh kConsumerRegs).
+int consumer_register_budget(const TileConfig& c) { return consumers(c) == 1 ? 255 : consumers(c) == 2 ? 240 : 160; }
+
+std::string constraint_violation(const TileConfig& c, int head_dim, const ArchLimits& limits) {
+  if (!limits.has_wgmma()) return fmt::format("the sm90 family needs wgmma and TMA (sm_90a), not {}", limits.arch);
+  if (!is_supported_head_dim(head_dim)) return fmt::format("unsupported head dim {}", head_dim);
+  if (c.block_m != 64 && c.block_m != 128 && c.block_m != 192)
+    return "block_m must be 64, 128 or 192 (64 rows per consumer warpgroup)";
+  if (c.block_n < 16 || c.block_n % 16 != 0 || c.block_n > 256) return "block_n must be a multiple of 16 in [16, 256]";
+  if (c.stages < 2 || c.stages > 4) return "stages must be 2..4";
+  if (c.pingpong && consumers(c) < 2) return "ping-pong needs two consumer warpgroups (block_m >= 128)";
+  // 24 registers of addressing, loop state and softmax statistics on top of the fragments.
+  if (accumulator_registers(c, head_dim) + 24 > consumer_register_budget(c))
+    return fmt::format("needs ~{} registers per consumer thread, setmaxnreg gives {}", accumulator_registers(c, head_dim) + 24,
+                       consumer_register_budget(c));
+  if (smem_bytes(c, head_dim) > limits.smem_optin)
+    return fmt::format("needs {} B shared memory, {} allows {}", smem_bytes(c, head_dim), limits.arch, limits.smem_optin);
+  return {};
+}
+
+std::string instantiation(const TileConfig& c, DType dtype, int head_dim) {
+  auto b = [](bool v) { return v ? "true" : "false"; };
+  return fmt::format("attnlab::sm90::FlashConfig<{}, {}, {}, {}, {}, {}, {}, {}>", b(dtype == DType::bf16), head_dim,
+                     consumers(c), c.block_n, c.stages, b(c.pingpong), b(c.overlap), b(c.persistent));
+}
+
+std::vector<const char*> default_prefs(int head_dim, bool /*causal*/) {
+  if (head_dim == 64) return {"sm90-m128n128s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
+  if (head_dim == 128) return {"sm90-m128n128s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
+  return {"sm90-m128n64s2-pp-ov-grid", "sm90-m64n64s2-nopp-ov-grid"};
+}
+
+}  // namespace
+
+const FamilySpec& sm90_family_spec() {
+  static const FamilySpec spec{
+      Family::sm90,
+      {{"block_m", &TileConfig::block_m}, {"block_n", &TileConfig::block_n}, {"stages", &TileConfig::stages},
+       {"pingpong", nullptr, &TileConfig::pingpong}, {"overlap", nullptr, &TileConfig::overlap},
+       {"persistent", nullptr, &TileConfig::persistent}},
+      {{64, 128, 192}, {64, 128}, {2}, {1, 0}, {1, 0}, {0, 1}},
+      {{64, 128, 192}, {64, 80, 96, 112, 128, 144, 160, 176, 192}, {2, 3}, {1, 0}, {1, 0}, {0, 1}},
+      name,
+      parse_name,
+      threads,
+      smem_bytes,
+      accumulator_registers,
+      constraint_violation,
+      instantiation,
+      "sm90/flash_fwd_kernel.cuh",
+      "attnlab::sm90::flash_fwd",
+      "Sm90FwdParams",
+      1,
+      default_prefs};
+  return spec;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,49 @@
+#include "backends/custom/sm90_params.hpp"
+
+#include <cstdint>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "core/error.hpp"
+#include "runtime/driver_api.hpp"
+
+namespace attnlab {
+
+namespace {
+// A (dim, seq, heads, batch) tensor of 16-bit elements, read or written in boxes of 64 x rows with the
+// 128-byte swizzle the kernel's shared-memory layout expects (kernels/sm90/smem.cuh).
+TmaDescriptor encode(const void* base, DType dtype, int64_t dim, int64_t seq, int64_t heads, int64_t batch, int box_rows,
+                     const char* what) {
+  if (reinterpret_cast<uintptr_t>(base) % 16 != 0)
+    throw UserError(fmt::format("the sm90 kernel needs 16-byte aligned tensors ({} is at {})", what, base));
+  const cuuint64_t dims[4] = {cuuint64_t(dim), cuuint64_t(seq), cuuint64_t(heads), cuuint64_t(batch)};
+  const cuuint64_t strides[3] = {cuuint64_t(heads * dim * 2), cuuint64_t(dim * 2), cuuint64_t(seq * heads * dim * 2)};
+  const cuuint32_t box[4] = {64, cuuint32_t(box_rows), 1, 1};
+  const cuuint32_t elem[4] = {1, 1, 1, 1};
+  CUtensorMap map;
+  driver::tensor_map_encode_tiled(&map, dtype == DType::bf16 ? CU_TENSOR_MAP_DATA_TYPE_BFLOAT16 : CU_TENSOR_MAP_DATA_TYPE_FLOAT16,
+                                  4, const_cast<void*>(base), dims, strides, box, elem, CU_TENSOR_MAP_SWIZZLE_128B);
+  static_assert(sizeof(CUtensorMap) == sizeof(TmaDescriptor), "TmaDescriptor mirrors CUtensorMap");
+  TmaDescriptor d;
+  std::memcpy(&d, &map, sizeof d);
+  return d;
+}
+}  // namespace
+
+Sm90FwdParams make_sm90_params(const AttnProblem& p, const AttnTensors& t, const TileConfig& cfg) {
+  Sm90FwdParams s{};
+  s.base = make_flash_params(p, t);
+  const int d = p.head_dim;
+  s.tma_q = encode(t.q, p.dtype, d, p.seqlen_q, p.heads, p.batch, cfg.block_m, "Q");
+  s.tma_k = encode(t.k, p.dtype, d, p.seqlen_k, p.heads_k, p.batch, cfg.block_n, "K");
+  s.tma_v = encode(t.v, p.dtype, d, p.seqlen_k, p.heads_k, p.batch, cfg.block_n, "V");
+  s.tma_o = encode(t.o, p.dtype, d, p.seqlen_q, p.heads, p.batch, 64, "O");
+  s.m_blocks = (p.seqlen_q + cfg.block_m - 1) / cfg.block_m;
+  const int64_t tiles = int64_t(s.m_blocks) * p.heads * p.batch;
+  if (tiles > INT32_MAX) throw UserError(fmt::format("{} tiles exceed the sm90 scheduler's int range", tiles));
+  s.total_tiles = int(tiles);
+  return s;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,11 @@
+#pragma once
+// Host side of the sm90 family's arguments: the four TMA tensor maps (Q, K, V loads; O store) encoded
+// with cuTensorMapEncodeTiled for one problem and set of tensors, and the tile count.
+#include "backends/custom/flash_kernel.hpp"
+
+namespace attnlab {
+
+// Throws UserError when a tensor is not 16-byte aligned (TMA's requirement).
+Sm90FwdParams make_sm90_params(const AttnProblem& p, const AttnTensors& t, const TileConfig& cfg);
+
+}  // namespace attnlab
