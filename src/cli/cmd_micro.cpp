@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "check/inputs.hpp"
+#include "backends/custom/flash_kernel.hpp"
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
@@ -66,6 +67,14 @@ void add_micro(CLI::App& app) {
     const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
     const auto configs =
         valid_space(o->head_dim, limits, KnobValues::of(resolve_family(o->family, limits), o->space));
+    {  // compile every variant in parallel first (cached on disk)
+      std::vector<CompileJob> jobs;
+      for (auto& c : configs) {
+        jobs.push_back({c, mo.dtype, o->head_dim, FlashVariant::micro});
+        if (!o->no_full) jobs.push_back({c, mo.dtype, o->head_dim, FlashVariant::full});
+      }
+      precompile(jobs, dev.arch());
+    }
     fmt::print(stderr, "micro: {} configs, d={} {}, {} keys per CTA, one wave on {} SMs\n", configs.size(), o->head_dim,
                o->dtype, o->keys, dev.sm_count);
     auto results = run_microbench(configs, mo);

@@ -69,9 +69,12 @@ std::string instantiation(const TileConfig& c, DType dtype, int head_dim) {
                      consumers(c), c.block_n, c.stages, b(c.pingpong), b(c.overlap), b(c.persistent));
 }
 
+// Measured on the H100 (docs/perf-notes.md "sm90 family", evidence/h100/tune_sm90/): d=64 wants three
+// consumer warpgroups (192 rows); d=128 128x176; d=256 128x64 (the shared-memory limit). Persistent
+// tiles lost 14 % on causal d=128, so the defaults launch one CTA per tile.
 std::vector<const char*> default_prefs(int head_dim, bool /*causal*/) {
-  if (head_dim == 64) return {"sm90-m128n128s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
-  if (head_dim == 128) return {"sm90-m128n128s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
+  if (head_dim == 64) return {"sm90-m192n128s2-pp-ov-grid", "sm90-m128n128s2-pp-ov-grid"};
+  if (head_dim == 128) return {"sm90-m128n176s2-pp-ov-grid", "sm90-m128n128s2-pp-ov-grid"};
   return {"sm90-m128n64s2-pp-ov-grid", "sm90-m64n64s2-nopp-ov-grid"};
 }
 
