@@ -33,4 +33,5 @@ struct alignas(64) Sm90FwdParams {
   FlashFwdParams base;
   int m_blocks;     // ceil(seqlen_q / BLOCK_M)
   int total_tiles;  // m_blocks * heads * batch
+  int group_heads;  // persistent causal schedule: (batch, head) pairs whose K/V share L2 (>= 1)
 };

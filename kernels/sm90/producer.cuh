@@ -1,7 +1,7 @@
 #pragma once
 // The producer warpgroup's mainloop: one thread issues every TMA load of the CTA. Per tile: Q (once the
-// consumers released the previous tile's Q/O buffer), then K_j and V_j for the key blocks j in the order
-// the consumers use them (last block first: the partial and diagonal blocks, which need masking, come first).
+// consumers released the previous tile's Q/O buffer) and K_j, V_j for the key blocks j in the order the
+// consumers use them (last block first: the partial and diagonal blocks, which need masking, come first).
 #include "common/tma.cuh"
 #include "sm90/scheduler.cuh"
 #include "sm90/smem.cuh"
@@ -22,11 +22,7 @@ __device__ __forceinline__ void producer_mainloop(const Sm90FwdParams& p, const 
   for (TileScheduler<Cfg> sched; sched.valid(p); sched.advance(), ++q_iter) {
     const TileCoord t = sched.coord(p);
     const int head_k = t.head / p.base.heads_per_kv;
-    if (q_iter > 0) mbar_wait(sm.q_empty(), u32(q_iter - 1) & 1u);
-    mbar_arrive_expect_tx(sm.q_full(), Cfg::kQBytes);
-    load_tile_slabs<Cfg>(sm.q(), Cfg::kSlabBytesQ, &p.tma_q, sm.q_full(), t.m_block * Cfg::kBlockM, t.head, t.batch);
-    const int n_blocks = kv_blocks<Cfg>(p.base, t.m_block);
-    for (int j = n_blocks - 1; j >= 0; --j, ring.advance()) {
+    auto load_kv = [&](int j) {
       mbar_wait(sm.k_empty(ring.stage), ring.phase ^ 1u);
       mbar_arrive_expect_tx(sm.k_full(ring.stage), Cfg::kKVBytes);
       load_tile_slabs<Cfg>(sm.k(ring.stage), Cfg::kSlabBytesKV, &p.tma_k, sm.k_full(ring.stage), j * Cfg::kBlockN,
@@ -35,7 +31,22 @@ __device__ __forceinline__ void producer_mainloop(const Sm90FwdParams& p, const 
       mbar_arrive_expect_tx(sm.v_full(ring.stage), Cfg::kKVBytes);
       load_tile_slabs<Cfg>(sm.v(ring.stage), Cfg::kSlabBytesKV, &p.tma_v, sm.v_full(ring.stage), j * Cfg::kBlockN,
                            head_k, t.batch);
-    }
+      ring.advance();
+    };
+    auto load_q = [&] {
+      if (q_iter > 0) mbar_wait(sm.q_empty(), u32(q_iter - 1) & 1u);
+      mbar_arrive_expect_tx(sm.q_full(), Cfg::kQBytes);
+      load_tile_slabs<Cfg>(sm.q(), Cfg::kSlabBytesQ, &p.tma_q, sm.q_full(), t.m_block * Cfg::kBlockM, t.head, t.batch);
+    };
+    const int n_blocks = kv_blocks<Cfg>(p.base, t.m_block);
+    int j = n_blocks - 1;
+    // After the first tile, the next tile's first K/V blocks are loaded while the consumers still finish the
+    // previous tile (its last blocks and its epilogue, which must release the Q buffer first): a persistent
+    // CTA does not drain its pipeline at tile boundaries.
+    if (q_iter > 0)
+      for (int a = 0; a < Cfg::kStages && j >= 0; ++a, --j) load_kv(j);
+    load_q();
+    for (; j >= 0; --j) load_kv(j);
   }
 }
 

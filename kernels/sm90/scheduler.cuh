@@ -2,8 +2,8 @@
 // Tile schedulers (one interface: start at this CTA's first tile, valid(), coord(), advance()).
 //   grid (kPersistent = false): one tile per CTA from blockIdx; causal CTAs with more work start first.
 //   persistent: grid = resident CTAs; CTA i takes tiles i, i + gridDim.x, ... of a fixed order. Causal:
-//   tiles sorted longest first (m_block descending across every head), so each round hands out tiles of
-//   similar length; non-causal: head-major, so CTAs running together share a head's K/V in L2.
+//   heads in groups whose K/V fit in L2 together, longest tiles first inside a group; non-causal:
+//   head-major, so CTAs running together share a head's K/V in L2.
 // Producer and consumers of a CTA run the same sequence, so they never need to exchange tile indices.
 #include "common/params.cuh"
 
@@ -31,10 +31,15 @@ struct TileScheduler {
       return {m, int(blockIdx.y), int(blockIdx.z)};
     } else {
       const int heads = p.base.heads;
+      const int per_round = p.total_tiles / p.m_blocks;  // heads * batch
       if (causal) {
-        const int per_round = p.total_tiles / p.m_blocks;  // heads * batch
-        const int hb = tile % per_round;
-        return {p.m_blocks - 1 - tile / per_round, hb % heads, hb / heads};
+        // Longest tiles first within groups of heads whose K/V fit in L2 together (p.group_heads, set by
+        // the host): the CTAs running at once share K/V, and each round hands out tiles of similar length.
+        const int g = p.group_heads;
+        const int group = tile / (g * p.m_blocks), in_group = tile % (g * p.m_blocks);
+        const int g_size = min(g, per_round - group * g);
+        const int hb = group * g + in_group % g_size;
+        return {p.m_blocks - 1 - in_group / g_size, hb % heads, hb / heads};
       }
       const int hb = tile / p.m_blocks;
       return {tile % p.m_blocks, hb % heads, hb / heads};

@@ -1,5 +1,6 @@
 #include "backends/custom/sm90_params.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 
@@ -43,6 +44,10 @@ Sm90FwdParams make_sm90_params(const AttnProblem& p, const AttnTensors& t, const
   const int64_t tiles = int64_t(s.m_blocks) * p.heads * p.batch;
   if (tiles > INT32_MAX) throw UserError(fmt::format("{} tiles exceed the sm90 scheduler's int range", tiles));
   s.total_tiles = int(tiles);
+  // K and V of one (batch, head) pair; a group of pairs is scheduled together if it fits in half of a
+  // 50 MB L2 (H100), which leaves room for Q and O streaming through.
+  const double kv_bytes = 2.0 * p.seqlen_k * d * 2;
+  s.group_heads = int(std::clamp(25e6 / kv_bytes, 1.0, double(p.heads) * p.batch));
   return s;
 }
 
