@@ -46,8 +46,8 @@ TEST(CliHostile, NumericFlagsOfEverySubcommand) {
       {"compare --max-time nan", "--max-time"},
       {"compare --max-time=-1", "--max-time"},
       {"compare --max-time inf", "--max-time"},
-      {"compare --tokens 134217728 --seqlens 512", "grid z limit"},
-      {"compare --custom-config m99999999999n64w4s2-swz-qsm", "--custom-config"},
+      {"compare --backends custom --tokens 134217728 --seqlens 512", "grid z limit"},
+      {"compare --backends custom --custom-config m99999999999n64w4s2-swz-qsm", "--custom-config"},
       // bench
       {"bench --shape 1,1,99999999999,64", "--shape"},
       {"bench --shape=-1,2,128,64", "--shape"},

@@ -77,7 +77,7 @@ void add_bench(CLI::App& app) {
     if (!is_gemm) make_attention_backend(o->backend);  // unknown names fail before the GPU is touched
     if (!o->configs.empty() && o->backend != "custom") throw UserError("--configs applies to the custom backend only");
     for (auto& c : o->configs)
-      if (c != "all") with_context("--configs", [&] { return TileConfig::parse(c); });
+      if (c != "all") with_context(field_value("--configs", c), [&] { return TileConfig::parse(c); });
     const DeviceInfo dev = require_device();
     const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
     Ceilings ceilings;

@@ -33,7 +33,7 @@ std::vector<TileConfig> select_configs(const Opts& o, int d, const ArchLimits& l
   if (o.configs.size() == 1 && o.configs[0] == "default") return {default_config(d, limits)};
   std::vector<TileConfig> out;
   for (auto& name : o.configs) {
-    auto c = with_context("--configs", [&] { return TileConfig::parse(name); });
+    auto c = with_context(field_value("--configs", name), [&] { return TileConfig::parse(name); });
     if (auto why = c.constraint_violation(d, limits); !why.empty())
       throw UserError(fmt::format("config {} is invalid for d={} on {}: {}", name, d, limits.arch, why));
     out.push_back(c);
@@ -71,7 +71,7 @@ void add_check(CLI::App& app) {
     for (int d : o->head_dims)
       if (!is_supported_head_dim(d)) throw UserError(fmt::format("unsupported head dim {} (supported: {})", d, supported_head_dims()));
     if (!(o->configs.size() == 1 && (o->configs[0] == "all" || o->configs[0] == "default")))
-      for (auto& name : o->configs) with_context("--configs", [&] { return TileConfig::parse(name); });
+      for (auto& name : o->configs) with_context(field_value("--configs", name), [&] { return TileConfig::parse(name); });
     const DeviceInfo dev = require_device();
     const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
     std::vector<bool> masks;

@@ -57,13 +57,17 @@ void add_compare(CLI::App& app) {
   cmd->add_option("--out,-o", o->out, "compare.json path")->capture_default_str();
   cmd->add_option("--csv", o->csv, "also write a CSV table");
   cmd->add_option("--custom-config", o->custom_config, "tile config of the custom backend (default: per head dim)");
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     const DType dtype = parse_dtype(o->dtype);
-    const auto gemm_names = gemm_backend_names();
+    const auto gemm_names = gemm_backend_names(), attention_names = attention_backend_names();
     auto is_gemm = [&](const std::string& b) { return std::find(gemm_names.begin(), gemm_names.end(), b) != gemm_names.end(); };
+    if (cmd->count("--backends") == 0)  // the default list: what this build has (CUTLASS is optional)
+      std::erase_if(o->backends, [&](const std::string& b) {
+        return !is_gemm(b) && !is_torch(b) && std::find(attention_names.begin(), attention_names.end(), b) == attention_names.end();
+      });
     for (auto& b : o->backends)
       if (!is_gemm(b) && !is_torch(b)) make_attention_backend(b);  // unknown names fail early
-    if (!o->custom_config.empty()) with_context("--custom-config", [&] { return TileConfig::parse(o->custom_config); });
+    if (!o->custom_config.empty()) with_context(field_value("--custom-config", o->custom_config), [&] { return TileConfig::parse(o->custom_config); });
     for (int d : o->head_dims)
       if (!is_supported_head_dim(d)) throw UserError(fmt::format("unsupported head dim {} (supported: {})", d, supported_head_dims()));
     std::vector<AttnProblem> shapes;

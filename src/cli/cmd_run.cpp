@@ -89,7 +89,7 @@ void add_run(CLI::App& app) {
     p.softmax_scale = o->scale;
     p.validate_or_throw();
     std::optional<TileConfig> named;
-    if (!o->config.empty()) named = with_context("--config", [&] { return TileConfig::parse(o->config); });
+    if (!o->config.empty()) named = with_context(field_value("--config", o->config), [&] { return TileConfig::parse(o->config); });
     q = read_npy(o->q), k = read_npy(o->k), v = read_npy(o->v);
 
     const DeviceInfo dev = require_device();

@@ -19,6 +19,10 @@ std::string quoted(std::string_view s) {
 std::string prefix(std::string_view field) { return field.empty() ? std::string() : std::string(field) + ": "; }
 }  // namespace
 
+std::string field_value(std::string_view field, std::string_view value) {
+  return std::string(field) + " " + quoted(value);
+}
+
 int64_t parse_int(std::string_view text, std::string_view field, int64_t lo, int64_t hi) {
   std::string_view t = text;
   if (!t.empty() && t[0] == '+') t.remove_prefix(1);

@@ -21,6 +21,9 @@ double parse_double(std::string_view text, std::string_view field, double lo = -
 // prefix dropped, stoi's "stoi" replaced by "a number is out of range", bad_alloc by "too large".
 std::string readable_reason(const std::exception& e);
 
+// "<field> '<value>'" for a message (control bytes shown as '?', long values cut).
+std::string field_value(std::string_view field, std::string_view value);
+
 // Runs f(); any exception becomes a UserError "<where>: <readable reason>" (a UserError that already
 // starts with `where` is passed on unchanged). For parsers that do not name their input themselves.
 template <class F>

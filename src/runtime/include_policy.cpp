@@ -91,7 +91,7 @@ std::vector<IncludeDirective> scan_includes(std::string_view source) {
       j = i + 1;
     } else if (t.compare(i, 2, "%:") == 0) {
       j = i + 2;
-    } else if (t.compare(i, 3, "??=") == 0) {
+    } else if (t.compare(i, 3, "?\?=") == 0) {
       j = i + 3;
     } else if (t.compare(i, 13, "__has_include") == 0 && (i == 0 || !ident_char(t[i - 1]))) {
       size_t k = i + 13;

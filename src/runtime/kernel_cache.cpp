@@ -1,6 +1,5 @@
 #include "runtime/kernel_cache.hpp"
 
-#include <fcntl.h>
 #include <pwd.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -15,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "io/regular_file.hpp"
 #include "runtime/hash.hpp"
 
 namespace fs = std::filesystem;
@@ -26,24 +26,7 @@ namespace {
 constexpr size_t kMaxEntryBytes = size_t(256) << 20;  // no real cubin or log comes near this
 
 // The whole file, only if it is a regular file (no symlink, FIFO, device or directory) of sane size.
-std::optional<std::string> read_regular(const fs::path& p) {
-  const int fd = ::open(p.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) return std::nullopt;
-  std::optional<std::string> out;
-  struct stat st {};
-  if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && size_t(st.st_size) <= kMaxEntryBytes) {
-    std::string s(size_t(st.st_size), '\0');
-    size_t done = 0;
-    for (ssize_t n; done < s.size() && (n = ::read(fd, s.data() + done, s.size() - done)) != 0;) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) break;
-      done += size_t(n);
-    }
-    if (done == s.size()) out = std::move(s);
-  }
-  ::close(fd);
-  return out;
-}
+std::optional<std::string> read_regular(const fs::path& p) { return read_regular_file(p.string(), kMaxEntryBytes); }
 
 // Write to a unique temporary name then rename: a reader sees the old state or the whole file.
 bool write_atomic(const fs::path& p, const std::string& bytes) {

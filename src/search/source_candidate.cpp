@@ -1,12 +1,6 @@
 #include "search/source_candidate.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <regex>
 #include <set>
@@ -15,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "io/regular_file.hpp"
 #include "runtime/embedded_kernels.hpp"
 #include "runtime/include_policy.hpp"
 
@@ -24,31 +19,11 @@ namespace attnlab {
 
 namespace {
 
-// A regular file (no symlink as the last component, no FIFO or device: opened without blocking).
 std::string read_regular(const fs::path& p, size_t budget) {
-  const int fd = ::open(p.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
-  if (fd < 0) throw UserError(fmt::format("{}: cannot open source candidate ({})", p.string(), std::strerror(errno)));
-  struct stat st {};
   std::string why;
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) why = "not a regular file";
-  else if (size_t(st.st_size) > budget) why = fmt::format("larger than {} bytes", kMaxSourceCandidateBytes);
-  std::string s;
-  if (why.empty()) {
-    s.resize(size_t(st.st_size));
-    size_t done = 0;
-    for (ssize_t n; done < s.size() && (n = ::read(fd, s.data() + done, s.size() - done)) != 0;) {
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        why = std::strerror(errno);
-        break;
-      }
-      done += size_t(n);
-    }
-    s.resize(done);
-  }
-  ::close(fd);
-  if (!why.empty()) throw UserError(fmt::format("{}: cannot use as source candidate ({})", p.string(), why));
-  return s;
+  auto text = read_regular_file(p.string(), budget, &why);
+  if (!text) throw UserError(fmt::format("{}: cannot use as source candidate ({})", p.string(), why));
+  return std::move(*text);
 }
 
 bool is_embedded(const std::string& path) {
@@ -65,7 +40,7 @@ struct Inliner {
   std::string expand(const fs::path& file, int depth) {
     std::string text = read_regular(file, budget);
     budget -= std::min(budget, text.size());
-    static const std::regex local(R"(^[ \t]*#[ \t]*include[ \t]*"([^"]+)"[ \t]*(//.*)?\r?$)");
+    static const std::regex local(R"re(^[ \t]*#[ \t]*include[ \t]*"([^"]+)"[ \t]*(//.*)?\r?$)re");
     std::istringstream in(text);
     std::string out, line;
     while (std::getline(in, line)) {

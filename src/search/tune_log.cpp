@@ -101,7 +101,7 @@ std::vector<Trial> read_evo_log(const std::string& path) {
     with_context(fmt::format("{}:{}", path, line), [&] {
       Trial t;
       t.generation = int(parse_int(f[0], "generation", 0, INT32_MAX));
-      t.eval.config = with_context("config", [&] { return TileConfig::parse(f[1]); });
+      t.eval.config = with_context(field_value("config", f[1]), [&] { return TileConfig::parse(f[1]); });
       t.eval.compiled = f[2] == "1";
       t.eval.registers = int(parse_int(f[3], "registers", -1, INT32_MAX));
       t.eval.spill_bytes = int(parse_int(f[4], "spill_bytes", 0, INT32_MAX));

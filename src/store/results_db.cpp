@@ -244,17 +244,28 @@ int ResultsDb::migrate_file(const std::string& path) {
   if (from == kLatestVersion) return from;
   const std::string bak = path + ".bak";
   if (::stat(bak.c_str(), &st) == 0) throw UserError(bak + " exists: move it away first (it may be an older backup)");
-  sqlite3* out = nullptr;
-  const int orc = sqlite3_open_v2(bak.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-  ResultsDb backup(out);
-  if (orc != SQLITE_OK) throw UserError("cannot create backup '" + bak + "': " + sqlite3_errmsg(out));
-  sqlite3_backup* b = sqlite3_backup_init(out, "main", raw, "main");
-  const int brc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
-  sqlite3_backup_finish(b);
-  if (brc != SQLITE_DONE) {
-    const std::string why = sqlite3_errmsg(out);
-    std::remove(bak.c_str());
-    throw UserError("cannot back up '" + path + "' to '" + bak + "': " + why);
+  {
+    // The write lock first: no other attnlab can change the file while it is copied.
+    Transaction lock(raw);
+    std::error_code ec;
+    struct stat wal {};
+    if (::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
+      // Committed pages may still sit in the -wal file: SQLite's backup copies the database as it reads.
+      sqlite3* out = nullptr;
+      const int orc = sqlite3_open_v2(bak.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+      ResultsDb backup(out);
+      sqlite3_backup* b = orc == SQLITE_OK ? sqlite3_backup_init(out, "main", raw, "main") : nullptr;
+      const int brc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+      sqlite3_backup_finish(b);
+      if (brc != SQLITE_DONE) ec = std::make_error_code(std::errc::io_error);
+    } else {
+      std::filesystem::copy_file(path, bak, ec);  // byte for byte
+    }
+    if (ec) {
+      std::remove(bak.c_str());
+      throw UserError("cannot back up '" + path + "' to '" + bak + "': " + ec.message());
+    }
+    lock.commit();
   }
   try {
     db.migrate();

@@ -19,7 +19,7 @@ class CustomBackend : public AttentionBackend {
     p.validate_or_throw();
     const DeviceInfo dev = require_device();
     const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
-    const TileConfig cfg = options_.empty() ? default_config(p.head_dim, limits) : with_context("config", [&] { return TileConfig::parse(options_); });
+    const TileConfig cfg = options_.empty() ? default_config(p.head_dim, limits) : with_context(field_value("config", options_), [&] { return TileConfig::parse(options_); });
     if (!kernel_ || !(kernel_->config() == cfg) || dtype_ != p.dtype || head_dim_ != p.head_dim) {
       kernel_ = std::make_unique<FlashKernel>(cfg, p.dtype, p.head_dim, dev.arch());
       dtype_ = p.dtype;
