@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 #include <sstream>
 
 #include "backends/custom/flash_kernel.hpp"
@@ -24,6 +25,7 @@
 #include "runtime/kernel_cache.hpp"
 #include "runtime/nvrtc_compiler.hpp"
 #include "search/microbench.hpp"
+#include "search/proposer.hpp"
 #include "search/source_candidate.hpp"
 #include "store/results_db.hpp"
 #include "test_helpers.hpp"
@@ -367,6 +369,15 @@ TEST(HostileCache, DirectoryOwnedByAnotherUserOrWritableByOthersIsRefused) {
   EXPECT_NE(prepare_cache_dir(other).find("is owned by uid"), std::string::npos) << prepare_cache_dir(other);
   std::ofstream(dir.file("file")) << "x";
   EXPECT_NE(prepare_cache_dir(dir.file("file")).find("not a directory"), std::string::npos);
+  // compile() refuses to use it (with the reason) rather than trusting what someone else put there.
+  const char* old_env = std::getenv("ATTNLAB_CACHE_DIR");
+  const std::string old = old_env ? old_env : "";
+  setenv("ATTNLAB_CACHE_DIR", other.c_str(), 1);
+  const std::string why = user_error_of(
+      [] { compile({"foreign", "extern \"C\" __global__ void foreign(float* o) { o[0] = 9.f; }\n", "sm_80", {}}); });
+  if (old.empty()) unsetenv("ATTNLAB_CACHE_DIR");
+  else setenv("ATTNLAB_CACHE_DIR", old.c_str(), 1);
+  EXPECT_NE(why.find("is owned by uid"), std::string::npos) << why;
 }
 
 TEST(HostileCache, WithoutHomeTheCacheIsPerUser) {
@@ -445,6 +456,28 @@ TEST(HostileSource, IncludeScanFindsEveryDisguise) {
     EXPECT_NE(include_violation(src, embedded), "") << src;
 }
 
+TEST(HostileSource, UntrustedSourcesGetNoIncludeDirectoryAndACappedLog) {
+  CompileRequest req{"cand", "int x;\n", "sm_80", {"-I/etc", "--include-path=/"}};
+  req.untrusted = true;
+  const auto opts = nvrtc_options(req);
+  EXPECT_NE(std::find(opts.begin(), opts.end(), "--no-source-include"), opts.end());
+  for (auto& o : opts) EXPECT_FALSE(o.starts_with("-I") || o.starts_with("--include-path")) << o;
+  req.untrusted = false;
+  EXPECT_NE(nvrtc_options(req), opts);  // and the cache key tells them apart
+  // 300 errors' worth of log is cut to the limit before it can reach the database or the proposer.
+  std::string bad;
+  for (int i = 0; i < 300; ++i) bad += "__global__ void k" + std::to_string(i) + "() { undefined_symbol_" + std::to_string(i) + "(); }\n";
+  CompileRequest noisy{"noisy", bad, "sm_80", {}};
+  noisy.untrusted = true;
+  try {
+    compile(noisy);
+    FAIL() << "compiled";
+  } catch (const CompileError& e) {
+    EXPECT_LE(e.log().size(), kUntrustedLogLimit + 32) << e.log().size();
+    EXPECT_NE(e.log().find("undefined_symbol_0"), std::string::npos);
+  }
+}
+
 TEST(HostileSource, CandidateIncludingEtcPasswdIsRefusedWithoutItsContents) {
   TempDir dir;
   const std::string secret = "attnlab-hostile-secret-line";
@@ -487,6 +520,48 @@ TEST(HostileSource, LocalIncludesAreInlinedAndEscapesAreNot) {
         << "the escapes stay and are refused at compile time";
   }
   EXPECT_THROW(read_source_file("/dev/zero"), UserError);
+}
+
+// ---------------------------------------------------------------- seeded mutation fuzzing (bounded, CI)
+// Random byte edits of valid inputs: each parser either accepts or throws UserError; nothing else.
+std::string mutate(std::string s, std::mt19937_64& rng) {
+  const int edits = 1 + int(rng() % 4);
+  for (int e = 0; e < edits && !s.empty(); ++e) {
+    const size_t at = rng() % s.size();
+    switch (rng() % 4) {
+      case 0: s[at] = char(rng()); break;
+      case 1: s.erase(at, 1 + rng() % 8); break;
+      case 2: s.insert(at, std::string(1 + rng() % 3, "0123456789,()[]{}'\":-9"[rng() % 23])); break;
+      default: s.insert(at, s.substr(rng() % s.size(), 1 + rng() % 16)); break;
+    }
+  }
+  return s;
+}
+
+TEST(HostileFuzz, ParsersOnlyAcceptOrRaiseUserErrors) {
+  std::mt19937_64 rng(20261126);
+  TempDir dir;
+  const std::string npy = npy_bytes("(2, 3, 4)", 48);
+  const std::string micro = R"({"schema": "attnlab.micro/1", "top_k": [{"config": "m128n64w4s2-swz-qsm", "tflops": 1}]})";
+  const std::string proposal = R"({"candidates": [{"config": "m128n64w4s2-swz-qsm", "note": "x"}, {"config": "m64n64w4s2-swz-qsm"}]})";
+  const std::string source = "#include \"sm80/mainloop.cuh\"\n/* c */ #define X 1\nint y = X;\n";
+  const auto only_user_errors = [](const char* what, const std::string& input, auto&& f) {
+    try {
+      f();
+    } catch (const UserError&) {
+    } catch (const std::exception& e) {
+      ADD_FAILURE() << what << ": " << typeid(e).name() << " " << e.what() << " on " << testing::PrintToString(input);
+    }
+  };
+  for (int i = 0; i < 1500; ++i) {
+    const std::string n = mutate(npy, rng), m = mutate(micro, rng), p = mutate(proposal, rng), s = mutate(source, rng);
+    std::ofstream(dir.file("f.npy"), std::ios::binary | std::ios::trunc) << n;
+    only_user_errors("read_npy", n, [&] { read_npy(dir.file("f.npy")); });
+    std::ofstream(dir.file("m.json"), std::ios::trunc) << m;
+    only_user_errors("read_micro_best", m, [&] { read_micro_best(dir.file("m.json")); });
+    only_user_errors("parse_proposer_response", p, [&] { parse_proposer_response(p); });
+    only_user_errors("include_violation", s, [&] { include_violation(s, [](const std::string&) { return true; }); });
+  }
 }
 
 }  // namespace

@@ -27,9 +27,7 @@ namespace attnlab {
 
 std::string ContentHash::hex() const { return fmt::format("{:016x}{:016x}", a_, b_); }
 
-namespace {
-
-std::vector<std::string> full_options(const CompileRequest& req) {
+std::vector<std::string> nvrtc_options(const CompileRequest& req) {
   std::vector<std::string> o = {"--gpu-architecture=" + req.arch, "-std=c++17", "--ptxas-options=-v",
                                 "-default-device", "-lineinfo", "-DATTNLAB_NVRTC=1"};
   if (req.untrusted) {
@@ -50,9 +48,11 @@ std::vector<std::string> full_options(const CompileRequest& req) {
   return o;
 }
 
+namespace {
+
 std::string key_text(const CompileRequest& req) {
   std::string t = fmt::format("nvrtc={}\narch={}\nuntrusted={}\n", nvrtc_version(), req.arch, req.untrusted);
-  for (auto& o : full_options(req)) t += "opt=" + o + "\n";
+  for (auto& o : nvrtc_options(req)) t += "opt=" + o + "\n";
   return t;
 }
 
@@ -67,7 +67,7 @@ CompiledKernel compile_uncached(const CompileRequest& req) {
   nvrtcResult r = nvrtcCreateProgram(&prog, req.source.c_str(), (req.name + ".cu").c_str(), int(headers.size()),
                                      texts.data(), names.data());
   if (r != NVRTC_SUCCESS) throw CompileError(fmt::format("{}: nvrtcCreateProgram: {}", req.name, nvrtcGetErrorString(r)), "");
-  auto opts = full_options(req);
+  auto opts = nvrtc_options(req);
   std::vector<const char*> copts;
   for (auto& o : opts) copts.push_back(o.c_str());
   r = nvrtcCompileProgram(prog, int(copts.size()), copts.data());

@@ -53,6 +53,7 @@ class CompileError : public std::runtime_error {
 };
 
 CompiledKernel compile(const CompileRequest& req);  // cached; throws CompileError with the NVRTC log
+std::vector<std::string> nvrtc_options(const CompileRequest& req);  // what NVRTC gets (part of the key)
 KernelResources parse_ptxas_report(const std::string& log);
 std::string cache_key(const CompileRequest& req);
 bool is_supported_arch(const std::string& arch);  // sm_80, sm_86, sm_89, sm_90, sm_90a, sm_100a ...
