@@ -1,5 +1,5 @@
-// Issue 9, library side: what a careless or hostile input does to the npy reader, the results database,
-// the kernel cache, the problem checks and source candidates. Each test failed before its fix.
+// Issue 9, items 3-6: sizes checked before narrowing, memory before data (.npy), a self-verifying
+// kernel cache, and parse errors that name their file and field. Each test failed before its fix.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 #include <sys/resource.h>
@@ -9,25 +9,17 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <map>
-#include <random>
-#include <sstream>
 
 #include "backends/custom/flash_kernel.hpp"
-#include "core/error.hpp"
 #include "core/parse.hpp"
 #include "core/problem.hpp"
 #include "io/npy.hpp"
 #include "runtime/device_buffer.hpp"
-#include "runtime/include_policy.hpp"
 #include "runtime/kernel_cache.hpp"
 #include "runtime/nvrtc_compiler.hpp"
 #include "search/microbench.hpp"
-#include "search/proposer.hpp"
-#include "search/source_candidate.hpp"
 #include "store/results_db.hpp"
+#include "hostile_helpers.hpp"
 #include "test_helpers.hpp"
 
 namespace fs = std::filesystem;
@@ -35,186 +27,11 @@ namespace fs = std::filesystem;
 namespace attnlab {
 namespace {
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "attnlab-hostile-XXXXXX").string();
-    path = mkdtemp(tmpl.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
-
-std::string slurp(const std::string& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// Every file of a folder with its bytes: "nothing was written" means this map did not change.
-std::map<std::string, std::string> snapshot(const fs::path& dir) {
-  std::map<std::string, std::string> m;
-  for (auto& e : fs::directory_iterator(dir)) m[e.path().filename().string()] = slurp(e.path().string());
-  return m;
-}
-
-// A .npy header (version 1.0) declaring `shape` of <f2, followed by `data_bytes` zero bytes.
-std::string npy_bytes(const std::string& shape, size_t data_bytes) {
-  std::string dict = "{'descr': '<f2', 'fortran_order': False, 'shape': " + shape + ", }";
-  dict += std::string((64 - (10 + dict.size() + 1) % 64) % 64, ' ') + '\n';
-  std::string s = std::string("\x93NUMPY\x01\x00", 8) + char(dict.size() & 0xff) + char(dict.size() >> 8) + dict;
-  return s + std::string(data_bytes, '\0');
-}
-
-template <class F>
-std::string user_error_of(F&& f) {
-  try {
-    f();
-  } catch (const UserError& e) {
-    return e.what();
-  } catch (const std::exception& e) {
-    return std::string("NOT A UserError: ") + e.what();
-  }
-  return "NO ERROR";
-}
-
-// ---------------------------------------------------------------- 2. read-only commands never write
-void make_v1(const std::string& path) {
-  sqlite3* raw = nullptr;
-  ASSERT_EQ(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(raw,
-                         "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TEXT);"
-                         "INSERT INTO schema_version(version) VALUES (1);"
-                         "CREATE TABLE evaluations (id INTEGER PRIMARY KEY, arch TEXT NOT NULL, gpu_uuid TEXT NOT NULL,"
-                         " driver TEXT NOT NULL, shape TEXT NOT NULL, dtype TEXT NOT NULL, source_hash TEXT NOT NULL,"
-                         " config TEXT NOT NULL, compiled INTEGER NOT NULL, registers INTEGER NOT NULL,"
-                         " spill_bytes INTEGER NOT NULL, smem_bytes INTEGER NOT NULL, correct INTEGER NOT NULL,"
-                         " max_error REAL NOT NULL, median_us REAL NOT NULL, tflops REAL NOT NULL,"
-                         " speedup_vs_cudnn REAL NOT NULL, error TEXT NOT NULL, timing_json TEXT NOT NULL DEFAULT '{}',"
-                         " created_at TEXT NOT NULL DEFAULT (datetime('now')),"
-                         " UNIQUE (arch, gpu_uuid, driver, shape, dtype, source_hash, config));"
-                         "CREATE TABLE tuner_checkpoints (run_id TEXT PRIMARY KEY, state TEXT NOT NULL, updated_at TEXT);"
-                         "INSERT INTO evaluations (arch, gpu_uuid, driver, shape, dtype, source_hash, config, compiled,"
-                         " registers, spill_bytes, smem_bytes, correct, max_error, median_us, tflops, speedup_vs_cudnn, error)"
-                         " VALUES ('sm_90a', 'G', 'D', 'S', 'bf16', 'h', 'm128n64w4s2-swz-qsm', 1, 168, 0, 98304, 1, 0.001,"
-                         " 1000.5, 399.5, 0.9, '');",
-                         nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  sqlite3_close(raw);
-}
-
-TEST(HostileDb, ReadOnlyOpenRefusesForeignEmptyAndOldFilesWithoutWriting) {
-  TempDir dir;
-  const auto foreign = dir.file("foreign.db"), empty = dir.file("empty.db"), v1 = dir.file("v1.db"),
-             text = dir.file("text.db");
-  {
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(foreign.c_str(), &raw), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(raw, "CREATE TABLE photos (id INTEGER, path TEXT)", nullptr, nullptr, nullptr), SQLITE_OK);
-    sqlite3_close(raw);
-  }
-  std::ofstream(empty).close();
-  std::ofstream(text) << "just some text, definitely not an SQLite database file..........................";
-  make_v1(v1);
-  for (auto& f : {foreign, empty, v1, text}) ::chmod(f.c_str(), 0444);
-  const auto before = snapshot(dir.path);
-  EXPECT_NE(user_error_of([&] { ResultsDb::open_readonly(foreign); }).find("not an attnlab results database"), std::string::npos);
-  EXPECT_NE(user_error_of([&] { ResultsDb::open_readonly(empty); }).find("not an attnlab results database (empty file)"),
-            std::string::npos);
-  EXPECT_NE(user_error_of([&] { ResultsDb::open_readonly(text); }).find("not an attnlab results database"), std::string::npos);
-  const std::string old = user_error_of([&] { ResultsDb::open_readonly(v1); });
-  EXPECT_NE(old.find("schema version 1 is older than this attnlab's 2: run `attnlab db migrate " + v1 + "` (makes " + v1 +
-                     ".bak first)"),
-            std::string::npos)
-      << old;
-  // The writer (attnlab tune) refuses them too instead of adding tables or migrating.
-  EXPECT_NE(user_error_of([&] { ResultsDb::open(foreign); }).find("not an attnlab results database"), std::string::npos);
-  EXPECT_NE(user_error_of([&] { ResultsDb::open(v1); }).find("attnlab db migrate"), std::string::npos);
-  EXPECT_EQ(snapshot(dir.path), before);  // same files (no -wal, -shm, journal), same bytes
-}
-
-TEST(HostileDb, ReadOnlyOpenReadsAReadOnlyDatabaseAndLeavesNoTrace) {
-  TempDir dir;
-  const auto path = dir.file("results.db");
-  {
-    auto db = ResultsDb::open(path);
-    db.save_checkpoint("run", {{"generation", 3}});
-  }
-  ::chmod(path.c_str(), 0444);
-  const auto before = snapshot(dir.path);
-  ASSERT_EQ(before.size(), 1u);  // the writer checkpointed and removed its -wal/-shm on close
-  {
-    auto db = ResultsDb::open_readonly(path);
-    EXPECT_EQ(db.schema_version(), ResultsDb::kLatestVersion);
-    EXPECT_EQ((*db.load_checkpoint("run"))["generation"], 3);
-    EXPECT_TRUE(db.all(EvalContext{}).empty());
-    EXPECT_THROW(db.save_checkpoint("x", {}), std::exception);  // the handle cannot write
-  }
-  EXPECT_EQ(snapshot(dir.path), before);
-  // The same through the CLI (replay and export), which used to open read-write and switch to WAL.
-  auto r = test::run_cli("tune --replay " + path);
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  r = test::run_cli("tune --db " + path + " --export nope --out-dir " + dir.file("out"));
-  EXPECT_NE(r.output.find("no checkpoint named 'nope'"), std::string::npos) << r.output;
-  EXPECT_EQ(snapshot(dir.path), before);
-}
-
-TEST(HostileDb, ReplayOfARecordedDatabaseChangesNoByte) {
-  TempDir dir;
-  const fs::path recorded = fs::path(__FILE__).parent_path().parent_path() / "evidence/h100/tune/exhaustive.db";
-  if (!fs::exists(recorded)) GTEST_SKIP() << recorded << " not in this checkout";
-  fs::copy_file(recorded, dir.path / "exhaustive.db");
-  ::chmod(dir.file("exhaustive.db").c_str(), 0444);
-  const auto before = snapshot(dir.path);
-  auto r = test::run_cli("tune --replay " + dir.file("exhaustive.db") + " --replay-seeds 2 --budget 16");
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("184 records"), std::string::npos) << r.output;
-  EXPECT_EQ(snapshot(dir.path), before);
-}
-
-TEST(HostileDb, CliReplayOfForeignEmptyAndOldFilesChangesNothing) {
-  TempDir dir;
-  std::ofstream(dir.file("empty.db")).close();
-  make_v1(dir.file("v1.db"));
-  {
-    sqlite3* raw = nullptr;
-    ASSERT_EQ(sqlite3_open(dir.file("foreign.db").c_str(), &raw), SQLITE_OK);
-    sqlite3_exec(raw, "CREATE TABLE t (x)", nullptr, nullptr, nullptr);
-    sqlite3_close(raw);
-  }
-  const auto before = snapshot(dir.path);
-  for (std::string f : {"empty.db", "v1.db", "foreign.db"}) {
-    for (std::string cmd : {"tune --replay " + dir.file(f), "tune --export run --db " + dir.file(f)}) {
-      auto r = test::run_cli(cmd);
-      EXPECT_EQ(r.exit_code, 2) << cmd << "\n" << r.output;
-      EXPECT_TRUE(r.output.find("not an attnlab results database") != std::string::npos ||
-                  r.output.find("attnlab db migrate") != std::string::npos)
-          << cmd << "\n" << r.output;
-    }
-  }
-  EXPECT_EQ(snapshot(dir.path), before);
-}
-
-TEST(HostileDb, MigrateIsExplicitAndBacksUpFirst) {
-  TempDir dir;
-  const auto v1 = dir.file("v1.db");
-  make_v1(v1);
-  const std::string original = slurp(v1);
-  auto r = test::run_cli("db migrate " + v1);
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("migrated from schema version 1 to 2"), std::string::npos) << r.output;
-  EXPECT_EQ(slurp(v1 + ".bak"), original);  // the backup is the old file, byte for byte
-  EXPECT_EQ(ResultsDb::open_readonly(v1).schema_version(), ResultsDb::kLatestVersion);
-  r = test::run_cli("db migrate " + v1);  // now current: nothing to do, no second backup needed
-  EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("nothing changed"), std::string::npos) << r.output;
-  make_v1(dir.file("again.db"));
-  std::ofstream(dir.file("again.db.bak")) << "an older backup";
-  r = test::run_cli("db migrate " + dir.file("again.db"));  // never overwrites a backup
-  EXPECT_EQ(r.exit_code, 2) << r.output;
-  EXPECT_EQ(slurp(dir.file("again.db.bak")), "an older backup");
-}
+using test::npy_bytes;
+using test::slurp;
+using test::snapshot;
+using test::TempDir;
+using test::user_error_of;
 
 // ---------------------------------------------------------------- 3. sizes before narrowing
 TEST(HostileSizes, GridLimitsAndNarrowing) {
@@ -429,139 +246,6 @@ TEST(HostileMessages, NumberParserNamesFieldAndValue) {
   const std::string cfg = user_error_of([] { with_context("f.json", [] { return TileConfig::parse("m99999999999n64w4s2-swz-qsm"); }); });
   EXPECT_EQ(cfg.rfind("f.json: ", 0), 0u) << cfg;
   EXPECT_EQ(cfg.find("stoi"), std::string::npos) << cfg;
-}
-
-// ---------------------------------------------------------------- 8. source candidates and host files
-TEST(HostileSource, IncludeScanFindsEveryDisguise) {
-  const auto embedded = [](const std::string& p) { return p == "sm80/mainloop.cuh"; };
-  EXPECT_EQ(include_violation("#include \"sm80/mainloop.cuh\"\nint x;\n", embedded), "");
-  for (const char* src : {
-           "#include \"/etc/passwd\"\n",
-           "#include </etc/passwd>\n",
-           "  #  include \"../../../etc/passwd\"\n",
-           "#include \"sm80/../../etc/passwd\"\n",
-           "#inc\\\nlude \"/etc/passwd\"\n",
-           "#include \"/etc/pa\\\nsswd\"\n",
-           "%:include \"/etc/passwd\"\n",
-           "?\?=include \"/etc/passwd\"\n",
-           "/* c */ # /* c */ include /* c */ \"/etc/passwd\"\n",
-           "#define P \"/etc/passwd\"\n#include P\n",
-           "#define Q(x) #x\n#include Q(/etc/passwd)\n",
-           "#include_next \"/etc/passwd\"\n",
-           "#embed \"/etc/passwd\"\n",
-           "const char* s = R\"x( \" /* )x\";\n#include \"/etc/passwd\"\n// */\n",
-           "#if __has_include(\"/etc/passwd\")\n#endif\n",
-           "#include \"helper.cuh\"\n",  // not embedded, and not inlined from a folder
-       })
-    EXPECT_NE(include_violation(src, embedded), "") << src;
-}
-
-TEST(HostileSource, UntrustedSourcesGetNoIncludeDirectoryAndACappedLog) {
-  CompileRequest req{"cand", "int x;\n", "sm_80", {"-I/etc", "--include-path=/"}};
-  req.untrusted = true;
-  const auto opts = nvrtc_options(req);
-  EXPECT_NE(std::find(opts.begin(), opts.end(), "--no-source-include"), opts.end());
-  for (auto& o : opts) EXPECT_FALSE(o.starts_with("-I") || o.starts_with("--include-path")) << o;
-  req.untrusted = false;
-  EXPECT_NE(nvrtc_options(req), opts);  // and the cache key tells them apart
-  // 300 errors' worth of log is cut to the limit before it can reach the database or the proposer.
-  std::string bad;
-  for (int i = 0; i < 300; ++i) bad += "__global__ void k" + std::to_string(i) + "() { undefined_symbol_" + std::to_string(i) + "(); }\n";
-  CompileRequest noisy{"noisy", bad, "sm_80", {}};
-  noisy.untrusted = true;
-  try {
-    compile(noisy);
-    FAIL() << "compiled";
-  } catch (const CompileError& e) {
-    EXPECT_LE(e.log().size(), kUntrustedLogLimit + 32) << e.log().size();
-    EXPECT_NE(e.log().find("undefined_symbol_0"), std::string::npos);
-  }
-}
-
-TEST(HostileSource, CandidateIncludingEtcPasswdIsRefusedWithoutItsContents) {
-  TempDir dir;
-  const std::string secret = "attnlab-hostile-secret-line";
-  std::ofstream(dir.file("secret.txt")) << secret << "\n";
-  std::ofstream(dir.file("cand.cuh")) << "#include \"/etc/passwd\"\n#include \"" << dir.file("secret.txt") << "\"\n";
-  const std::string text = read_source_file(dir.file("cand.cuh"));
-  EXPECT_EQ(text.find(secret), std::string::npos);
-  const auto cfg = TileConfig::parse("m128n64w8s2-swz-qsm");
-  try {
-    compile_flash(cfg, DType::bf16, 128, "sm_90a", FlashVariant::full, text);
-    FAIL() << "a candidate including /etc/passwd compiled";
-  } catch (const CompileError& e) {
-    const std::string all = std::string(e.what()) + e.log();
-    EXPECT_NE(all.find("refused before compiling"), std::string::npos) << all;
-    EXPECT_NE(all.find("absolute paths are not allowed"), std::string::npos) << all;
-    EXPECT_EQ(all.find("root:"), std::string::npos) << all;  // no line of /etc/passwd
-    EXPECT_EQ(all.find(secret), std::string::npos) << all;
-  }
-}
-
-TEST(HostileSource, LocalIncludesAreInlinedAndEscapesAreNot) {
-  TempDir dir;
-  fs::create_directories(dir.path / "cand" / "parts");
-  std::ofstream(dir.path / "cand" / "parts" / "helper.cuh") << "// HELPER BODY\n#include \"sm80/mainloop.cuh\"\n";
-  std::ofstream(dir.path / "outside.cuh") << "// OUTSIDE BODY\n";
-  fs::create_symlink("/etc/passwd", dir.path / "cand" / "link.cuh");
-  std::ofstream(dir.path / "cand" / "k.cuh") << "#include \"parts/helper.cuh\"\n#include \"parts/helper.cuh\"\n"
-                                             << "#include \"../outside.cuh\"\n#include \"link.cuh\"\n";
-  std::string text;
-  try {
-    text = read_source_file((dir.path / "cand" / "k.cuh").string());
-  } catch (const UserError& e) {
-    text = e.what();  // the symlink may be refused outright: also fine, as long as nothing leaks
-  }
-  EXPECT_EQ(text.find("root:"), std::string::npos) << text;
-  EXPECT_EQ(text.find("OUTSIDE BODY"), std::string::npos) << text;
-  if (text.find("HELPER BODY") != std::string::npos) {
-    EXPECT_EQ(text.find("HELPER BODY"), text.rfind("HELPER BODY")) << "inlined once";
-    EXPECT_NE(include_violation(text, [](const std::string& p) { return p == "sm80/mainloop.cuh"; }), "")
-        << "the escapes stay and are refused at compile time";
-  }
-  EXPECT_THROW(read_source_file("/dev/zero"), UserError);
-}
-
-// ---------------------------------------------------------------- seeded mutation fuzzing (bounded, CI)
-// Random byte edits of valid inputs: each parser either accepts or throws UserError; nothing else.
-std::string mutate(std::string s, std::mt19937_64& rng) {
-  const int edits = 1 + int(rng() % 4);
-  for (int e = 0; e < edits && !s.empty(); ++e) {
-    const size_t at = rng() % s.size();
-    switch (rng() % 4) {
-      case 0: s[at] = char(rng()); break;
-      case 1: s.erase(at, 1 + rng() % 8); break;
-      case 2: s.insert(at, std::string(1 + rng() % 3, "0123456789,()[]{}'\":-9"[rng() % 23])); break;
-      default: s.insert(at, s.substr(rng() % s.size(), 1 + rng() % 16)); break;
-    }
-  }
-  return s;
-}
-
-TEST(HostileFuzz, ParsersOnlyAcceptOrRaiseUserErrors) {
-  std::mt19937_64 rng(20261126);
-  TempDir dir;
-  const std::string npy = npy_bytes("(2, 3, 4)", 48);
-  const std::string micro = R"({"schema": "attnlab.micro/1", "top_k": [{"config": "m128n64w4s2-swz-qsm", "tflops": 1}]})";
-  const std::string proposal = R"({"candidates": [{"config": "m128n64w4s2-swz-qsm", "note": "x"}, {"config": "m64n64w4s2-swz-qsm"}]})";
-  const std::string source = "#include \"sm80/mainloop.cuh\"\n/* c */ #define X 1\nint y = X;\n";
-  const auto only_user_errors = [](const char* what, const std::string& input, auto&& f) {
-    try {
-      f();
-    } catch (const UserError&) {
-    } catch (const std::exception& e) {
-      ADD_FAILURE() << what << ": " << typeid(e).name() << " " << e.what() << " on " << testing::PrintToString(input);
-    }
-  };
-  for (int i = 0; i < 1500; ++i) {
-    const std::string n = mutate(npy, rng), m = mutate(micro, rng), p = mutate(proposal, rng), s = mutate(source, rng);
-    std::ofstream(dir.file("f.npy"), std::ios::binary | std::ios::trunc) << n;
-    only_user_errors("read_npy", n, [&] { read_npy(dir.file("f.npy")); });
-    std::ofstream(dir.file("m.json"), std::ios::trunc) << m;
-    only_user_errors("read_micro_best", m, [&] { read_micro_best(dir.file("m.json")); });
-    only_user_errors("parse_proposer_response", p, [&] { parse_proposer_response(p); });
-    only_user_errors("include_violation", s, [&] { include_violation(s, [](const std::string&) { return true; }); });
-  }
 }
 
 }  // namespace
