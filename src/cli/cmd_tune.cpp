@@ -120,9 +120,12 @@ void run_tune(const Opts& o, const AttnProblem& p) {
   if (!o.seed_from.empty()) to.seeds = read_micro_best(o.seed_from);
   if (o.strategy == "seeded" && to.seeds.empty()) throw UserError("--strategy seeded needs --seed-from micro_best.json");
   std::unique_ptr<Strategy> strategy;
+  const ProposerStrategy* proposer = nullptr;  // its rejections and repairs are reported each generation
   if (o.strategy == "proposer") {
     if (o.proposer.empty()) throw UserError("--strategy proposer needs --proposer CMD");
-    strategy = std::make_unique<ProposerStrategy>(space, ProposerOptions{o.proposer});
+    auto p = std::make_unique<ProposerStrategy>(space, ProposerOptions{o.proposer});
+    proposer = p.get();
+    strategy = std::move(p);
   } else {
     strategy = make_strategy(o.strategy, space, to);
   }
@@ -153,6 +156,10 @@ void run_tune(const Opts& o, const AttnProblem& p) {
   tuner.on_checkpoint([&](const nlohmann::json& cp) { db.save_checkpoint(run_id, cp); });
   const double cudnn_us = gpu.cudnn_median_us();
   tuner.on_generation([&](const GenerationReport& r) {
+    if (proposer) {
+      for (auto& why : proposer->rejections()) fmt::print(stderr, "proposer candidate rejected: {}\n", why);
+      for (auto& what : proposer->repairs()) fmt::print(stderr, "proposer candidate repaired: {}\n", what);
+    }
     const auto& trials = tuner.history().trials();
     for (; logged < trials.size(); ++logged) log.write(trials[logged]);
     std::string best = "none yet";

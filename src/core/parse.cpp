@@ -9,18 +9,22 @@
 
 namespace attnlab {
 
-namespace {
-// Text from outside, quoted for a one-line message: control bytes become '?', long text is cut.
-std::string quoted(std::string_view s) {
-  std::string q = "'";
-  for (char c : s.substr(0, 80)) q += (c >= 0x20 && c != 0x7f) ? c : '?';
-  return q + (s.size() > 80 ? "...'" : "'");
+std::string printable(std::string_view s) {
+  std::string out;
+  for (char c : s) out += (c >= 0x20 && c != 0x7f) ? c : '?';
+  return out;
 }
+
+std::string quote_for_message(std::string_view s) {
+  return "'" + printable(s.substr(0, 80)) + (s.size() > 80 ? "...'" : "'");
+}
+
+namespace {
 std::string prefix(std::string_view field) { return field.empty() ? std::string() : std::string(field) + ": "; }
 }  // namespace
 
 std::string field_value(std::string_view field, std::string_view value) {
-  return std::string(field) + " " + quoted(value);
+  return std::string(field) + " " + quote_for_message(value);
 }
 
 int64_t parse_int(std::string_view text, std::string_view field, int64_t lo, int64_t hi) {
@@ -29,9 +33,9 @@ int64_t parse_int(std::string_view text, std::string_view field, int64_t lo, int
   int64_t v = 0;
   const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (ec == std::errc::result_out_of_range)
-    throw UserError(fmt::format("{}{} is out of range (expected {}..{})", prefix(field), quoted(text), lo, hi));
+    throw UserError(fmt::format("{}{} is out of range (expected {}..{})", prefix(field), quote_for_message(text), lo, hi));
   if (ec != std::errc() || end != t.data() + t.size() || t.empty())
-    throw UserError(fmt::format("{}{} is not an integer", prefix(field), quoted(text)));
+    throw UserError(fmt::format("{}{} is not an integer", prefix(field), quote_for_message(text)));
   if (v < lo || v > hi) throw UserError(fmt::format("{}{} is out of range (expected {}..{})", prefix(field), v, lo, hi));
   return v;
 }
@@ -42,7 +46,7 @@ double parse_double(std::string_view text, std::string_view field, double lo, do
   double v = 0;
   const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), v);
   if (ec != std::errc() || end != t.data() + t.size() || t.empty() || !std::isfinite(v))
-    throw UserError(fmt::format("{}{} is not a finite number", prefix(field), quoted(text)));
+    throw UserError(fmt::format("{}{} is not a finite number", prefix(field), quote_for_message(text)));
   if (v < lo || v > hi) throw UserError(fmt::format("{}{} is out of range (expected {}..{})", prefix(field), v, lo, hi));
   return v;
 }

@@ -21,6 +21,10 @@ double parse_double(std::string_view text, std::string_view field, double lo = -
 // prefix dropped, stoi's "stoi" replaced by "a number is out of range", bad_alloc by "too large".
 std::string readable_reason(const std::exception& e);
 
+// `s` with control bytes (terminal escapes, newlines) replaced by '?': safe to print on one line.
+std::string printable(std::string_view s);
+// '<text>' for a one-line message: control bytes (terminal escapes, newlines) shown as '?', cut at 80.
+std::string quote_for_message(std::string_view text);
 // "<field> '<value>'" for a message (control bytes shown as '?', long values cut).
 std::string field_value(std::string_view field, std::string_view value);
 

@@ -14,6 +14,7 @@
 
 #include "core/dtype.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 
 namespace attnlab {
 
@@ -31,16 +32,10 @@ struct Dtype {
   std::string normalised;
 };
 
-// Text from the file, quoted for a message: control bytes become '?' so the message stays one line.
-std::string printable_quoted(std::string_view d) {
-  std::string q = "'";
-  for (char c : d) q += (c >= 0x20 && c != 0x7f) ? c : '?';
-  return q + "'";
-}
 
 // Empty string on success, else a one-line reason that starts after "<file>: ".
 std::string parse_descr(std::string_view d, Dtype& out) {
-  const std::string q = printable_quoted(d);
+  const std::string q = quote_for_message(d);
   if (d.size() < 2 || std::string_view("<>|=").find(d[0]) == std::string_view::npos)
     return "unsupported dtype " + q;
   const char kind = d[1];
@@ -249,7 +244,7 @@ int64_t read_header(std::FILE* fp, const std::string& path, NpyArray& a, size_t&
     } else if (key == "shape") {
       a.shape = p.shape(), have_shape = true;
     } else {
-      p.fail("unexpected key " + printable_quoted(key));  // numpy rejects extra keys too
+      p.fail("unexpected key " + quote_for_message(key));  // numpy rejects extra keys too
     }
     if (!p.eat(',')) {
       p.expect('}');
@@ -315,7 +310,7 @@ std::vector<float> npy_to_float(const NpyArray& a) {
   else if (t.normalised == "<f4") convert(float{}, [](float x) { return x; });
   else if (t.normalised == "<f8") convert(double{}, [](double x) { return float(x); });
   else
-    throw UserError("unsupported dtype " + printable_quoted(a.descr) +
+    throw UserError("unsupported dtype " + quote_for_message(a.descr) +
                     " (expected float16 '<f2', float32 '<f4', float64 '<f8', or bfloat16 bits as uint16 '<u2')");
   return out;
 }
@@ -323,7 +318,7 @@ std::vector<float> npy_to_float(const NpyArray& a) {
 NpyArray npy_from_float(const std::vector<float>& v, std::vector<int64_t> shape, const std::string& descr) {
   NpyArray a{descr, std::move(shape), {}};
   if (descr != "<f2" && descr != "<f4" && descr != "<f8" && descr != "<u2")
-    throw UserError("cannot write dtype " + printable_quoted(descr) +
+    throw UserError("cannot write dtype " + quote_for_message(descr) +
                     " (expected '<f2', '<f4', '<f8' or '<u2' for bfloat16 bits)");
   if (checked_bytes(a.shape, 1) != int64_t(v.size()))
     throw std::invalid_argument("npy_from_float: " + std::to_string(v.size()) + " values for shape " +

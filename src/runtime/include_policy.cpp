@@ -2,6 +2,8 @@
 
 #include <cctype>
 
+#include "core/parse.hpp"
+
 namespace attnlab {
 
 namespace {
@@ -53,12 +55,6 @@ void read_operand(std::string_view t, size_t j, IncludeDirective& d) {
   d.path = std::string(t.substr(j + 1, end - j - 1));
   d.spelled += std::string(t.substr(j, end - j + 1));
   d.problem = include_path_problem(d.path);
-}
-
-std::string printable(std::string_view s) {
-  std::string out;
-  for (char c : s.substr(0, 120)) out += (c >= 0x20 && c != 0x7f) ? c : '?';
-  return out;
 }
 
 }  // namespace
@@ -121,9 +117,9 @@ std::vector<IncludeDirective> scan_includes(std::string_view source) {
 
 std::string include_violation(std::string_view source, const std::function<bool(const std::string&)>& allowed) {
   for (const auto& d : scan_includes(source)) {
-    if (!d.problem.empty()) return printable(d.spelled) + ": " + d.problem + " in a source candidate";
+    if (!d.problem.empty()) return printable(d.spelled.substr(0, 120)) + ": " + d.problem + " in a source candidate";
     if (!allowed(d.path))
-      return printable(d.spelled) +
+      return printable(d.spelled.substr(0, 120)) +
              ": a source candidate may include only attnlab's embedded headers (e.g. sm80/mainloop.cuh) and files of "
              "its own folder";
   }

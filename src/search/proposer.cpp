@@ -183,7 +183,8 @@ std::vector<Candidate> ProposerStrategy::propose(const History& history, int max
   std::vector<Candidate> out;
   std::unordered_set<std::string> keys;
   for (auto& rc : raw) {
-    auto reject = [&](const std::string& why) { rejections_.push_back(rc.config + ": " + why); };
+    // The proposer's text is quoted with control bytes replaced: it is printed on the user's terminal.
+    auto reject = [&](const std::string& why) { rejections_.push_back(printable(quote_for_message(rc.config) + ": " + why)); };
     if (!rc.error.empty()) {
       reject(rc.error);
       continue;
