@@ -54,7 +54,6 @@ void add_micro(CLI::App& app) {
     mo.max_time_s = o->max_time;
     if (!is_supported_head_dim(o->head_dim))
       throw UserError(fmt::format("unsupported head dim {} (supported: {})", o->head_dim, supported_head_dims()));
-    if (o->keys < 1 || o->top_k < 1) throw UserError("--keys and --top-k must be >= 1");
     AttnProblem full = parse_shape(o->full_shape);
     full.dtype = mo.dtype;
     full.validate_or_throw();

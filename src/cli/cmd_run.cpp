@@ -90,7 +90,11 @@ void add_run(CLI::App& app) {
     p.validate_or_throw();
     std::optional<TileConfig> named;
     if (!o->config.empty()) named = with_context(field_value("--config", o->config), [&] { return TileConfig::parse(o->config); });
-    q = read_npy(o->q), k = read_npy(o->k), v = read_npy(o->v);
+    for (auto [arr, path] : {std::pair{&q, &o->q}, {&k, &o->k}, {&v, &o->v}}) {
+      NpyArray full = read_npy(*path);
+      if (full.shape != arr->shape || full.descr != arr->descr) throw UserError(*path + ": changed while being read");
+      *arr = std::move(full);
+    }
 
     const DeviceInfo dev = require_device();
     const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};

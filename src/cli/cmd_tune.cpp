@@ -215,7 +215,6 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--export", o->export_run, "write evo_log.csv / evo_best.json of a stored run (by run id) and exit");
   cmd->callback([o] {
     const AttnProblem p = target_of(*o);
-    if (o->budget < 1) throw UserError("--budget must be >= 1");
     if (o->replay.empty() && o->export_run.empty()) {  // argument errors before the GPU is touched
       if (o->strategy == "seeded" && o->seed_from.empty()) throw UserError("--strategy seeded needs --seed-from micro_best.json");
       if (o->strategy == "proposer" && o->proposer.empty()) throw UserError("--strategy proposer needs --proposer CMD");
