@@ -4,9 +4,17 @@
 // a stack trace or a bare "stoi" / nlohmann / bad_alloc message. Runs the real binary.
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
+#include "io/npy.hpp"
 #include "test_helpers.hpp"
 
 namespace attnlab {
@@ -98,6 +106,40 @@ TEST(CliHostile, FilesWithWrongContentNameTheFile) {
   expect_one_line_error({"tune --seed-from " + empty_list, empty_list + ": not a micro_best.json"});
   expect_one_line_error({"tune --seed-from " + wrong_type, wrong_type + ": top_k[0].config"});
   expect_one_line_error({"tune --seed-from " + huge, huge + ": top_k[0].config"});
+}
+
+// A pipe can be read only once: run reads it whole (in chunks) instead of header first, then data.
+TEST(CliHostile, RunReadsInputsFromAPipe) {
+  const std::string dir = ::testing::TempDir();
+  std::vector<float> v(1 * 8 * 2 * 64, 0.25f);
+  write_npy(dir + "/pipe_q.npy", npy_from_float(v, {1, 8, 2, 64}, "<f2"));
+  const std::string fifo = dir + "/pipe_q.fifo";
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {  // writes once attnlab has opened the FIFO; gives up after 20 s, never hangs
+    std::ifstream in(dir + "/pipe_q.npy", std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (int tries = 0; tries < 2000; ++tries) {
+      const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd < 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      fcntl(fd, F_SETFL, 0);
+      for (size_t done = 0; done < bytes.size();) {
+        const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+        if (n <= 0) break;
+        done += size_t(n);
+      }
+      close(fd);
+      return;
+    }
+  });
+  const auto r = test::run_cli("run --q " + fifo + " --k " + dir + "/pipe_q.npy --v " + dir + "/pipe_q.npy --out " + dir +
+                               "/pipe_o.npy");
+  writer.join();
+  if (test::has_gpu()) EXPECT_EQ(r.exit_code, 0) << r.output;
+  else EXPECT_NE(r.output.find("no CUDA device"), std::string::npos) << r.output;  // inputs read and checked
 }
 
 }  // namespace attnlab

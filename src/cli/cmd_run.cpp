@@ -4,6 +4,7 @@
 // dtype, LSE as <f4 (B,H,Sq), natural log.
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <optional>
 
 #include "backends/custom/flash_kernel.hpp"
@@ -61,8 +62,14 @@ void add_run(CLI::App& app) {
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16 (default: fp16 for <f2, bf16 for <u2; required for <f4)");
   cmd->add_option("--config", o->config, "tile config name (default: the head dim's default)");
   cmd->callback([o] {
-    // Headers first: dtypes and shapes are checked before any data is read or memory reserved for it.
-    NpyArray q = read_npy_header(o->q), k = read_npy_header(o->k), v = read_npy_header(o->v);
+    // Regular files: headers first, so dtypes and shapes are checked before any data is read or memory
+    // reserved for it. A pipe (python gen.py | ..., <(...)) can be read only once: whole, in chunks.
+    const auto regular = [](const std::string& path) {
+      std::error_code ec;
+      return std::filesystem::is_regular_file(path, ec);
+    };
+    const auto first_read = [&](const std::string& path) { return regular(path) ? read_npy_header(path) : read_npy(path); };
+    NpyArray q = first_read(o->q), k = first_read(o->k), v = first_read(o->v);
     if (q.descr != k.descr || q.descr != v.descr)
       throw UserError(fmt::format("q, k, v must have the same dtype (got {}, {}, {})", q.descr, k.descr, v.descr));
     DType dt;
@@ -91,6 +98,7 @@ void add_run(CLI::App& app) {
     std::optional<TileConfig> named;
     if (!o->config.empty()) named = with_context(field_value("--config", o->config), [&] { return TileConfig::parse(o->config); });
     for (auto [arr, path] : {std::pair{&q, &o->q}, {&k, &o->k}, {&v, &o->v}}) {
+      if (!regular(*path)) continue;  // already read whole
       NpyArray full = read_npy(*path);
       if (full.shape != arr->shape || full.descr != arr->descr) throw UserError(*path + ": changed while being read");
       *arr = std::move(full);
