@@ -92,10 +92,10 @@ TEST(Cli, CompareMicroTuneErrors) {
   expect_error("compare --backends nope", "unknown or not built attention backend 'nope'");
   expect_error("compare --mask sideways", "mask");
   expect_error("micro --head-dim 80", "unsupported head dim 80");
-  expect_error("micro --top-k 0", "must be >= 1");
+  expect_error("micro --top-k 0", "--top-k: 0 is out of range");
   expect_error("tune --strategy seeded", "--strategy seeded needs --seed-from");
   expect_error("tune --strategy nope", "strategy");
-  expect_error("tune --budget 0", "--budget must be >= 1");
+  expect_error("tune --budget 0", "--budget: 0 is out of range");
   expect_error("tune --seed-from /nonexistent/micro_best.json", "/nonexistent/micro_best.json: cannot open");
   expect_error("tune --replay /nonexistent/results.db", "/nonexistent/results.db: cannot open");
   expect_error("tune --db /nonexistent/x.db --export run", "/nonexistent/x.db: cannot open");

@@ -209,12 +209,31 @@ TEST(Proposer, FailuresAreUserErrorsWithStderr) {
   expect_error("echo 'not json'; echo 'diagnostic' >&2", "malformed JSON");
   expect_error("echo 'not json'; echo 'diagnostic' >&2", "diagnostic");
   expect_error("echo '{\"configs\": []}'", "no \"candidates\"");
-  expect_error("echo '{\"candidates\": [{\"cfg\": \"x\"}]}'", "no \"config\"");
-  expect_error("echo '{\"candidates\": [\"m64n64w4s2-swz-qsm\"]}'", "not an object");
-  expect_error("echo '{\"candidates\": [{\"config\": 5}]}'", "not a string");
   expect_error("echo 'thinking...' >&2; sleep 20", "timed out", 0.3);
   expect_error("/nonexistent/proposer", "status 127");
   EXPECT_THROW(ProposerStrategy(space, {"", 30, true}), UserError);
+}
+
+// A malformed candidate is rejected with its reason and the others go on (docs/proposer-protocol.md):
+// before, a number out of range in a config name ("stoi") or a non-object entry aborted the whole tune.
+TEST(Proposer, MalformedCandidatesAreRejectedNotFatal) {
+  auto space = h100_d128();
+  Rng rng(1);
+  ProposerStrategy p(space, {"echo '{\"candidates\": [{\"cfg\": \"x\"}, \"m64n64w4s2-swz-qsm\", {\"config\": 5}, "
+                             "{\"config\": \"m99999999999n64w4s2-swz-qsm\"}, {\"config\": \"m128n64w4s2-swz-qsm\"}]}'",
+                             30, true});
+  std::vector<Candidate> got;
+  ASSERT_NO_THROW(got = p.propose(History{}, 8, rng));
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].config.name(), "m128n64w4s2-swz-qsm");
+  ASSERT_EQ(p.rejections().size(), 4u);
+  std::string all;
+  for (auto& r : p.rejections()) all += r + "\n";
+  EXPECT_NE(all.find("no \"config\""), std::string::npos) << all;
+  EXPECT_NE(all.find("not an object"), std::string::npos) << all;
+  EXPECT_NE(all.find("not a string"), std::string::npos) << all;
+  EXPECT_NE(all.find("out of range"), std::string::npos) << all;
+  EXPECT_EQ(all.find("stoi"), std::string::npos) << all;
 }
 
 }  // namespace

@@ -127,8 +127,8 @@ TEST(ResultsDb, ProfileMetricsAndCheckpoints) {
   EXPECT_EQ((*db.load_checkpoint("run2"))["generation"], 7);
 }
 
-// A version-1 file as the first release wrote it, made with raw SQL: opening it migrates it to the
-// latest version and keeps its rows.
+// A version-1 file as the first release wrote it, made with raw SQL: opening it is refused until the
+// explicit migration (which backs it up first) has run; the migration keeps its rows.
 TEST(ResultsDb, MigratesAVersion1File) {
   TempDir dir;
   const auto path = dir.file("v1.db");
@@ -158,6 +158,9 @@ TEST(ResultsDb, MigratesAVersion1File) {
     )sql");
     sqlite3_close(raw);
   }
+  EXPECT_THROW(ResultsDb::open(path), UserError);
+  EXPECT_EQ(ResultsDb::migrate_file(path), 1);
+  EXPECT_TRUE(std::filesystem::exists(path + ".bak"));
   auto db = ResultsDb::open(path);
   EXPECT_EQ(db.schema_version(), 2);
   auto old = db.find(ctx(), TileConfig::parse("m128n64w4s2-swz-qsm"));

@@ -11,6 +11,7 @@
 #include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 #include "measure/environment.hpp"
 #include "measure/evaluate.hpp"
 #include "runtime/device.hpp"
@@ -55,16 +56,16 @@ void add_bench(CLI::App& app) {
   auto o = std::make_shared<Opts>();
   cmd->add_option("--backend,-b", o->backend, "custom, cudnn, unfused, cublas-qk, cutlass-qk")->capture_default_str();
   cmd->add_option("--shape", o->shape, "B,H,Sq,Sk,d or B,H,S,d")->capture_default_str();
-  cmd->add_option("--heads-k", o->heads_k, "K/V heads for GQA/MQA (default: = heads)");
+  cmd->add_option("--heads-k", o->heads_k, "K/V heads for GQA/MQA (default: = heads)")->check(count_in(1, kMaxHeads));
   cmd->add_flag("--causal", o->causal, "causal mask (bottom-right aligned)");
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
   cmd->add_option("--config,--configs", o->configs,
                   "custom backend: tile configs (comma-separated; key=value items of one config stay together), or 'all' "
                   "(default: the head dim's default)");
   add_family_option(cmd, o->family);
-  cmd->add_option("--max-time", o->max_time, "timing limit per measurement, seconds")->capture_default_str();
-  cmd->add_option("--graph", o->graph, "time a CUDA graph of N launches (for kernels under ~10 us)");
-  cmd->add_option("--repeat", o->repeat, "measure N times in a row and report the spread of the medians");
+  cmd->add_option("--max-time", o->max_time, "timing limit per measurement, seconds")->check(seconds())->capture_default_str();
+  cmd->add_option("--graph", o->graph, "time a CUDA graph of N launches (for kernels under ~10 us)")->check(count_in(0, 100000));
+  cmd->add_option("--repeat", o->repeat, "measure N times in a row and report the spread of the medians")->check(count_in(1, 10000));
   cmd->add_flag("--no-check", o->no_check, "skip the correctness gate (not recommended)");
   cmd->add_flag("--no-ceilings", o->no_ceilings, "do not measure/load the device ceilings");
   cmd->add_option("--json", o->json, "write the results (with environment) to this file");
@@ -80,7 +81,7 @@ void add_bench(CLI::App& app) {
     o->configs = expand_config_args(o->configs);
     if (!o->configs.empty() && o->backend != "custom") throw UserError("--configs applies to the custom backend only");
     if (!(o->configs.size() == 1 && o->configs[0] == "all"))
-      for (auto& name : o->configs) TileConfig::parse(name);
+      for (auto& c : o->configs) with_context(field_value("--configs", c), [&] { return TileConfig::parse(c); });
     const DeviceInfo dev = require_device();
     const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
     Ceilings ceilings;

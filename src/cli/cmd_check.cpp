@@ -13,7 +13,9 @@
 #include "check/inputs.hpp"
 #include "cli/common_options.hpp"
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 #include "runtime/device.hpp"
 
 namespace attnlab::cli {
@@ -38,7 +40,7 @@ std::vector<TileConfig> select_configs(const Opts& o, int d, const ArchLimits& l
   std::vector<TileConfig> out;
   std::string why_none;
   for (auto& name : o.configs) {
-    auto c = TileConfig::parse(name);
+    auto c = with_context(field_value("--configs", name), [&] { return TileConfig::parse(name); });
     if (auto why = c.constraint_violation(d, limits); !why.empty()) {
       fmt::print(stderr, "check: skipping {} for d={}: {}\n", name, d, why);
       why_none += fmt::format("; {}: {}", name, why);
@@ -69,12 +71,12 @@ void add_check(CLI::App& app) {
   auto* cmd = app.add_subcommand("check", "Check every config against the fp64/fp32 references on the shape matrix");
   auto o = std::make_shared<Opts>();
   cmd->add_option("--dtype", o->dtypes, "dtypes (bf16 fp16)")->delimiter(',');
-  cmd->add_option("--head-dim,-d", o->head_dims, "head dims (64 128 256)")->delimiter(',');
+  cmd->add_option("--head-dim,-d", o->head_dims, "head dims (64 128 256)")->delimiter(',')->check(count_in(1, 1024));
   cmd->add_option("--mask", o->mask, "causal | none | both")->check(CLI::IsMember({"causal", "none", "both"}));
   cmd->add_option("--configs", o->configs, "'all' (the family's valid default space), 'default', or config names "
                                            "(comma-separated; key=value items of one config stay together)");
   add_family_option(cmd, o->family);
-  cmd->add_option("--seed", o->seed, "input seed to reproduce a run (default: fresh per case)");
+  cmd->add_option("--seed", o->seed, "input seed to reproduce a run (default: fresh per case)")->check(count_in(0, INT64_MAX));
   cmd->add_option("--json", o->json, "write every result to this JSON file");
   cmd->callback([o] {
     // Validate every argument before touching the GPU.
@@ -83,7 +85,7 @@ void add_check(CLI::App& app) {
       if (!is_supported_head_dim(d)) throw UserError(fmt::format("unsupported head dim {} (supported: {})", d, supported_head_dims()));
     o->configs = expand_config_args(o->configs);
     if (!(o->configs.size() == 1 && (o->configs[0] == "all" || o->configs[0] == "default")))
-      for (auto& name : o->configs) TileConfig::parse(name);
+      for (auto& name : o->configs) with_context(field_value("--configs", name), [&] { return TileConfig::parse(name); });
     const DeviceInfo dev = require_device();
     const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
     std::vector<bool> masks;

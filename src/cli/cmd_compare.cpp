@@ -13,7 +13,9 @@
 #include "backends/torch_peer.hpp"
 #include "check/inputs.hpp"
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 #include "measure/environment.hpp"
 #include "measure/evaluate.hpp"
 #include "runtime/device.hpp"
@@ -45,22 +47,27 @@ void add_compare(CLI::App& app) {
   auto* cmd = app.add_subcommand("compare", "Backends x shapes (the FlashAttention benchmark grid): TFLOP/s and ratio to cuDNN");
   auto o = std::make_shared<Opts>();
   cmd->add_option("--backends", o->backends, "backends to run")->delimiter(',')->capture_default_str();
-  cmd->add_option("--seqlens", o->seqlens, "sequence lengths")->delimiter(',')->capture_default_str();
-  cmd->add_option("--head-dims,-d", o->head_dims, "head dims")->delimiter(',')->capture_default_str();
+  cmd->add_option("--seqlens", o->seqlens, "sequence lengths")->delimiter(',')->check(count_in(1, kMaxSeqlen))->capture_default_str();
+  cmd->add_option("--head-dims,-d", o->head_dims, "head dims")->delimiter(',')->check(count_in(1, 1024))->capture_default_str();
   cmd->add_option("--mask", o->mask, "causal | none | both")->check(CLI::IsMember({"causal", "none", "both"}));
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
-  cmd->add_option("--tokens", o->tokens, "batch * seqlen (batch = tokens / seqlen)")->capture_default_str();
-  cmd->add_option("--hidden", o->hidden, "heads * head_dim (heads = hidden / head_dim)")->capture_default_str();
-  cmd->add_option("--max-time", o->max_time, "timing limit per measurement, seconds")->capture_default_str();
+  cmd->add_option("--tokens", o->tokens, "batch * seqlen (batch = tokens / seqlen)")->check(count_in(1, INT32_MAX))->capture_default_str();
+  cmd->add_option("--hidden", o->hidden, "heads * head_dim (heads = hidden / head_dim)")->check(count_in(1, INT32_MAX))->capture_default_str();
+  cmd->add_option("--max-time", o->max_time, "timing limit per measurement, seconds")->check(seconds())->capture_default_str();
   cmd->add_option("--out,-o", o->out, "compare.json path")->capture_default_str();
   cmd->add_option("--csv", o->csv, "also write a CSV table");
   cmd->add_option("--custom-config", o->custom_config, "tile config of the custom backend (default: per head dim)");
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     const DType dtype = parse_dtype(o->dtype);
-    const auto gemm_names = gemm_backend_names();
+    const auto gemm_names = gemm_backend_names(), attention_names = attention_backend_names();
     auto is_gemm = [&](const std::string& b) { return std::find(gemm_names.begin(), gemm_names.end(), b) != gemm_names.end(); };
+    if (cmd->count("--backends") == 0)  // the default list: what this build has (CUTLASS is optional)
+      std::erase_if(o->backends, [&](const std::string& b) {
+        return !is_gemm(b) && !is_torch(b) && std::find(attention_names.begin(), attention_names.end(), b) == attention_names.end();
+      });
     for (auto& b : o->backends)
       if (!is_gemm(b) && !is_torch(b)) make_attention_backend(b);  // unknown names fail early
+    if (!o->custom_config.empty()) with_context(field_value("--custom-config", o->custom_config), [&] { return TileConfig::parse(o->custom_config); });
     for (int d : o->head_dims)
       if (!is_supported_head_dim(d)) throw UserError(fmt::format("unsupported head dim {} (supported: {})", d, supported_head_dims()));
     std::vector<AttnProblem> shapes;

@@ -24,7 +24,7 @@ void add_configs(CLI::App& app) {
   };
   auto o = std::make_shared<Opts>();
   cmd->add_option("--arch", o->arch, "target arch (sm_80, sm_89, sm_90a, ...); default: this device's");
-  cmd->add_option("--head-dim,-d", o->head_dim, "head dimension (64, 128, 256)");
+  cmd->add_option("--head-dim,-d", o->head_dim, "head dimension (64, 128, 256)")->check(count_in(1, 1024));
   cmd->add_option("--dtype", o->dtype, "bf16 or fp16");
   cmd->add_flag("--compile", o->compile, "compile each config with NVRTC and show registers / spills");
   cmd->add_flag("--all", o->all, "also list invalid configs with the reason");

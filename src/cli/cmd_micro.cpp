@@ -37,15 +37,15 @@ struct Opts {
 void add_micro(CLI::App& app) {
   auto* cmd = app.add_subcommand("micro", "Tile microbenchmark: rank every config, write micro_best.json (Top-K)");
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--head-dim,-d", o->head_dim, "head dim")->capture_default_str();
+  cmd->add_option("--head-dim,-d", o->head_dim, "head dim")->check(count_in(1, 1024))->capture_default_str();
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
-  cmd->add_option("--keys", o->keys, "K/V length each CTA walks")->capture_default_str();
-  cmd->add_option("--top-k,-k", o->top_k, "how many configs micro_best.json keeps")->capture_default_str();
+  cmd->add_option("--keys", o->keys, "K/V length each CTA walks")->check(count_in(1, kMaxSeqlen))->capture_default_str();
+  cmd->add_option("--top-k,-k", o->top_k, "how many configs micro_best.json keeps")->check(count_in(1, kMaxCount))->capture_default_str();
   cmd->add_option("--out,-o", o->out, "output file")->capture_default_str();
   cmd->add_option("--full-shape", o->full_shape, "shape B,H,Sq,Sk,d of the full-kernel ranking")->capture_default_str();
   cmd->add_flag("--no-full", o->no_full, "skip the full-kernel ranking and the correlation");
   add_family_option(cmd, o->family);
-  cmd->add_option("--max-time", o->max_time, "timing limit per config, seconds")->capture_default_str();
+  cmd->add_option("--max-time", o->max_time, "timing limit per config, seconds")->check(seconds())->capture_default_str();
   cmd->add_option("--space", o->space, "default, or tuning (the space `attnlab tune` searches: seed it from this)")
       ->check(CLI::IsMember({"default", "tuning"}))
       ->capture_default_str();
@@ -57,7 +57,6 @@ void add_micro(CLI::App& app) {
     mo.max_time_s = o->max_time;
     if (!is_supported_head_dim(o->head_dim))
       throw UserError(fmt::format("unsupported head dim {} (supported: {})", o->head_dim, supported_head_dims()));
-    if (o->keys < 1 || o->top_k < 1) throw UserError("--keys and --top-k must be >= 1");
     AttnProblem full = parse_shape(o->full_shape);
     full.dtype = mo.dtype;
     full.validate_or_throw();

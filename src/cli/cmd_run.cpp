@@ -4,9 +4,14 @@
 // dtype, LSE as <f4 (B,H,Sq), natural log.
 #include <fmt/format.h>
 
+#include <filesystem>
+#include <optional>
+
 #include "backends/custom/flash_kernel.hpp"
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 #include "io/npy.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/device.hpp"
@@ -53,11 +58,18 @@ void add_run(CLI::App& app) {
   cmd->add_option("--out,-o", o->out, "output O .npy (same storage dtype as --q)")->required();
   cmd->add_option("--lse", o->lse, "output LSE .npy (<f4, batch x heads x seq_q)");
   cmd->add_flag("--causal", o->causal, "causal mask, aligned bottom-right when seq_q != seq_k");
-  cmd->add_option("--scale", o->scale, "softmax scale (default 1/sqrt(dim))");
+  cmd->add_option("--scale", o->scale, "softmax scale (default 1/sqrt(dim))")->check(non_negative());
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16 (default: fp16 for <f2, bf16 for <u2; required for <f4)");
   cmd->add_option("--config", o->config, "tile config name (default: the head dim's default)");
   cmd->callback([o] {
-    NpyArray q = read_npy(o->q), k = read_npy(o->k), v = read_npy(o->v);
+    // Regular files: headers first, so dtypes and shapes are checked before any data is read or memory
+    // reserved for it. A pipe (python gen.py | ..., <(...)) can be read only once: whole, in chunks.
+    const auto regular = [](const std::string& path) {
+      std::error_code ec;
+      return std::filesystem::is_regular_file(path, ec);
+    };
+    const auto first_read = [&](const std::string& path) { return regular(path) ? read_npy_header(path) : read_npy(path); };
+    NpyArray q = first_read(o->q), k = first_read(o->k), v = first_read(o->v);
     if (q.descr != k.descr || q.descr != v.descr)
       throw UserError(fmt::format("q, k, v must have the same dtype (got {}, {}, {})", q.descr, k.descr, v.descr));
     DType dt;
@@ -72,21 +84,29 @@ void add_run(CLI::App& app) {
       throw UserError("k and v must have the same shape");
     if (sq.b != sk.b) throw UserError(fmt::format("batch of q ({}) and k ({}) differ", sq.b, sk.b));
     if (sq.d != sk.d) throw UserError(fmt::format("head dim of q ({}) and k ({}) differ", sq.d, sk.d));
-    AttnProblem p;
-    p.batch = int(sq.b);
-    p.seqlen_q = int(sq.s);
-    p.heads = int(sq.h);
-    p.head_dim = int(sq.d);
-    p.seqlen_k = int(sk.s);
-    p.heads_k = int(sk.h);
+    AttnProblem p;  // 64-bit dims checked before they become ints
+    p.batch = narrow_dim(sq.b, o->q + ": batch");
+    p.seqlen_q = narrow_dim(sq.s, o->q + ": seq_q");
+    p.heads = narrow_dim(sq.h, o->q + ": heads");
+    p.head_dim = narrow_dim(sq.d, o->q + ": head dim");
+    p.seqlen_k = narrow_dim(sk.s, o->k + ": seq_k");
+    p.heads_k = narrow_dim(sk.h, o->k + ": heads_k");
     p.dtype = dt;
     p.causal = o->causal;
     p.softmax_scale = o->scale;
     p.validate_or_throw();
+    std::optional<TileConfig> named;
+    if (!o->config.empty()) named = with_context(field_value("--config", o->config), [&] { return TileConfig::parse(o->config); });
+    for (auto [arr, path] : {std::pair{&q, &o->q}, {&k, &o->k}, {&v, &o->v}}) {
+      if (!regular(*path)) continue;  // already read whole
+      NpyArray full = read_npy(*path);
+      if (full.shape != arr->shape || full.descr != arr->descr) throw UserError(*path + ": changed while being read");
+      *arr = std::move(full);
+    }
 
     const DeviceInfo dev = require_device();
     const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
-    const TileConfig cfg = o->config.empty() ? default_config(p.head_dim, limits) : TileConfig::parse(o->config);
+    const TileConfig cfg = named ? *named : default_config(p.head_dim, limits);
     FlashKernel kernel(cfg, dt, p.head_dim, dev.arch());
     DeviceBuffer dq(p.q_elems() * 2), dk(p.kv_elems() * 2), dv(p.kv_elems() * 2), dout(p.q_elems() * 2),
         dlse(p.lse_elems() * 4);

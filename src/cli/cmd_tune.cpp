@@ -10,6 +10,7 @@
 #include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 #include "measure/environment.hpp"
 #include "runtime/device.hpp"
 #include "runtime/embedded_kernels.hpp"
@@ -63,7 +64,7 @@ std::string shape_key(const AttnProblem& p) {
 std::vector<Evaluation> load_replay_records(const std::string& path, const AttnProblem& p) {
   if (!fs::exists(path)) throw UserError(path + ": cannot open (No such file or directory)");
   if (path.ends_with(".db")) {
-    auto db = ResultsDb::open(path);
+    auto db = ResultsDb::open_readonly(path);  // replay reads; it never changes the file
     EvalContext ctx;
     ctx.shape = shape_key(p);
     ctx.dtype = std::string(dtype_name(p.dtype));
@@ -94,11 +95,11 @@ void run_replay(const Opts& o, const AttnProblem& p) {
 
 // Rewrites evo_log.csv and evo_best.json of a stored run from its checkpoint (no GPU).
 void export_run(const Opts& o) {
-  if (!fs::exists(o.db)) throw UserError(o.db + ": cannot open (No such file or directory)");
-  auto db = ResultsDb::open(o.db);
+  auto db = ResultsDb::open_readonly(o.db);  // export reads; it never changes the file
   auto cp = db.load_checkpoint(o.export_run);
   if (!cp) throw UserError(fmt::format("{}: no checkpoint named '{}'", o.db, o.export_run));
-  const History h = history_from_json(cp->at("history"));
+  const History h = with_context(fmt::format("{}: checkpoint '{}'", o.db, o.export_run),
+                                 [&] { return history_from_json(cp->at("history")); });
   fs::create_directories(o.out_dir);
   const auto log_path = (fs::path(o.out_dir) / "evo_log.csv").string();
   {
@@ -123,9 +124,12 @@ void run_tune(const Opts& o, const AttnProblem& p) {
   if (!o.seed_from.empty()) to.seeds = read_micro_best(o.seed_from);
   if (o.strategy == "seeded" && to.seeds.empty()) throw UserError("--strategy seeded needs --seed-from micro_best.json");
   std::unique_ptr<Strategy> strategy;
+  const ProposerStrategy* proposer = nullptr;  // its rejections and repairs are reported each generation
   if (o.strategy == "proposer") {
     if (o.proposer.empty()) throw UserError("--strategy proposer needs --proposer CMD");
-    strategy = std::make_unique<ProposerStrategy>(space, ProposerOptions{o.proposer});
+    auto p = std::make_unique<ProposerStrategy>(space, ProposerOptions{o.proposer});
+    proposer = p.get();
+    strategy = std::move(p);
   } else {
     strategy = make_strategy(o.strategy, space, to);
   }
@@ -143,7 +147,7 @@ void run_tune(const Opts& o, const AttnProblem& p) {
   bool resumed = false;
   if (o.resume) {
     if (auto cp = db.load_checkpoint(run_id)) {
-      tuner.resume(*cp);
+      with_context(fmt::format("{}: checkpoint '{}'", o.db, run_id), [&] { tuner.resume(*cp); });
       resumed = true;
       fmt::print(stderr, "resumed run '{}' at {} evaluations\n", run_id, tuner.history().size());
     } else {
@@ -156,6 +160,10 @@ void run_tune(const Opts& o, const AttnProblem& p) {
   tuner.on_checkpoint([&](const nlohmann::json& cp) { db.save_checkpoint(run_id, cp); });
   const double cudnn_us = gpu.cudnn_median_us();
   tuner.on_generation([&](const GenerationReport& r) {
+    if (proposer) {
+      for (auto& why : proposer->rejections()) fmt::print(stderr, "proposer candidate rejected: {}\n", why);
+      for (auto& what : proposer->repairs()) fmt::print(stderr, "proposer candidate repaired: {}\n", what);
+    }
     const auto& trials = tuner.history().trials();
     for (; logged < trials.size(); ++logged) log.write(trials[logged]);
     std::string best = "none yet";
@@ -186,16 +194,16 @@ void add_tune(CLI::App& app) {
   auto* cmd = app.add_subcommand("tune", "Search tile configs (GPU), or compare strategies on recorded results (--replay)");
   auto o = std::make_shared<Opts>();
   cmd->add_option("--shape", o->shape, "target B,H,Sq,Sk,d or B,H,S,d")->capture_default_str();
-  cmd->add_option("--heads-k", o->heads_k, "K/V heads (GQA)");
+  cmd->add_option("--heads-k", o->heads_k, "K/V heads (GQA)")->check(count_in(1, kMaxHeads));
   cmd->add_flag("--causal", o->causal, "causal target");
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
   cmd->add_option("--strategy", o->strategy, "random | exhaustive | genetic | seeded | proposer")
       ->check(CLI::IsMember({"random", "exhaustive", "genetic", "seeded", "proposer"}))
       ->capture_default_str();
-  cmd->add_option("--budget", o->budget, "max evaluations")->capture_default_str();
-  cmd->add_option("--time", o->time_limit, "wall-clock limit, seconds (0: none)");
-  cmd->add_option("--rng-seed", o->rng_seed, "RNG seed (reproducible search)")->capture_default_str();
-  cmd->add_option("--population", o->population, "GA population / batch size")->capture_default_str();
+  cmd->add_option("--budget", o->budget, "max evaluations")->check(count_in(1, kMaxCount))->capture_default_str();
+  cmd->add_option("--time", o->time_limit, "wall-clock limit, seconds (0: none)")->check(seconds(true));
+  cmd->add_option("--rng-seed", o->rng_seed, "RNG seed (reproducible search)")->check(count_in(0, INT64_MAX))->capture_default_str();
+  cmd->add_option("--population", o->population, "GA population / batch size")->check(count_in(1, 4096))->capture_default_str();
   cmd->add_option("--seed-from", o->seed_from, "micro_best.json: Gen 0 of the seeded GA");
   cmd->add_option("--proposer", o->proposer, "external proposer command (docs/proposer-protocol.md)");
   cmd->add_option("--db", o->db, "results database")->capture_default_str();
@@ -203,18 +211,17 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--run-id", o->run_id, "checkpoint name (default: strategy, shape and seed)");
   cmd->add_flag("--resume", o->resume, "continue the run's checkpoint");
   cmd->add_option("--out-dir", o->out_dir, "where evo_log.csv and evo_best.json go")->capture_default_str();
-  cmd->add_option("--max-time", o->max_time, "timing limit per candidate, seconds")->capture_default_str();
+  cmd->add_option("--max-time", o->max_time, "timing limit per candidate, seconds")->check(seconds())->capture_default_str();
   cmd->add_option("--replay", o->replay, "results .db or records JSON/CSV: simulate, no GPU");
-  cmd->add_option("--replay-seeds", o->replay_seeds, "RNG seeds per strategy in replay")->capture_default_str();
+  cmd->add_option("--replay-seeds", o->replay_seeds, "RNG seeds per strategy in replay")->check(count_in(1, 10000))->capture_default_str();
   cmd->add_option("--arch", o->arch, "arch of the space in replay (default sm_90a)");
-  cmd->add_option("--top-k", o->top_k, "configs in evo_best.json")->capture_default_str();
+  cmd->add_option("--top-k", o->top_k, "configs in evo_best.json")->check(count_in(1, kMaxCount))->capture_default_str();
   add_family_option(cmd, o->family);
   cmd->add_option("--space", o->space, "tuning (default) or default: the knob values searched")
       ->check(CLI::IsMember({"default", "tuning"}));
   cmd->add_option("--export", o->export_run, "write evo_log.csv / evo_best.json of a stored run (by run id) and exit");
   cmd->callback([o] {
     const AttnProblem p = target_of(*o);
-    if (o->budget < 1) throw UserError("--budget must be >= 1");
     if (o->replay.empty() && o->export_run.empty()) {  // argument errors before the GPU is touched
       if (o->strategy == "seeded" && o->seed_from.empty()) throw UserError("--strategy seeded needs --seed-from micro_best.json");
       if (o->strategy == "proposer" && o->proposer.empty()) throw UserError("--strategy proposer needs --proposer CMD");

@@ -1,9 +1,12 @@
 #pragma once
-// Helpers shared by subcommands.
+// Helpers shared by subcommands: the arch, and the parse-time checks of numeric flags. CLI11 runs a
+// flag's checks while parsing, before any subcommand callback, so a bad value fails before the GPU,
+// an input file, the database or an output is touched (one line, exit 2: see main.cpp).
+#include <CLI/CLI.hpp>
+
+#include <cstdint>
 #include <string>
 #include <vector>
-
-#include <CLI/CLI.hpp>
 
 #include "backends/custom/tile_config.hpp"
 
@@ -18,5 +21,18 @@ std::vector<std::string> expand_config_args(const std::vector<std::string>& args
 
 // The given arch, or the current device's, or sm_90a when there is no device (for compile-only use).
 std::string resolve_arch(const std::string& requested);
+
+// An integer in [lo, hi] (each element of a list flag).
+CLI::Validator count_in(int64_t lo, int64_t hi);
+// A finite number of seconds, > 0 (or >= 0 with allow_zero: "0 = no limit").
+CLI::Validator seconds(bool allow_zero = false);
+// A finite number >= 0 (0 meaning "the default", e.g. --scale).
+CLI::Validator non_negative();
+
+// Limits shared by the flags of several subcommands (the kernel's grid and index limits are checked
+// again, with the reason, by AttnProblem::validate).
+inline constexpr int64_t kMaxSeqlen = int64_t(1) << 24;
+inline constexpr int64_t kMaxHeads = 65535;   // grid y
+inline constexpr int64_t kMaxCount = 1000000;  // budgets, populations, repeats, seeds per strategy
 
 }  // namespace attnlab::cli

@@ -4,6 +4,7 @@
 
 #include "cli/commands.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 #include "measure/environment.hpp"
 #include "runtime/nvrtc_compiler.hpp"
 
@@ -21,10 +22,15 @@ int main(int argc, char** argv) {
   attnlab::cli::add_micro(app);
   attnlab::cli::add_ceilings(app);
   attnlab::cli::add_tune(app);
+  attnlab::cli::add_db(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help/--version and a callback's own exit status (CLI::RuntimeError) keep CLI11's handling;
+    // every other parse error (bad value, unknown flag, missing argument) is a one-line user error.
+    if (e.get_exit_code() == 0 || dynamic_cast<const CLI::RuntimeError*>(&e)) return app.exit(e);
+    std::fprintf(stderr, "attnlab: error: %s (see --help)\n", attnlab::readable_reason(e).c_str());
+    return 2;
   } catch (const attnlab::UserError& e) {
     std::fprintf(stderr, "attnlab: error: %s\n", e.what());
     return 2;
@@ -32,7 +38,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "attnlab: error: %s\n%s\n", e.what(), e.log().c_str());
     return 3;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "attnlab: error: %s\n", e.what());
+    std::fprintf(stderr, "attnlab: error: %s\n", attnlab::readable_reason(e).c_str());
     return 1;
   }
   return 0;

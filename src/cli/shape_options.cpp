@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/parse.hpp"
 
 namespace attnlab::cli {
 
@@ -14,13 +15,7 @@ AttnProblem parse_shape(const std::string& text) {
   std::stringstream ss(text);
   std::string item;
   while (std::getline(ss, item, ',')) {
-    try {
-      size_t used = 0;
-      v.push_back(std::stoi(item, &used));
-      if (used != item.size()) throw std::invalid_argument(item);
-    } catch (const std::exception&) {
-      throw UserError(fmt::format("--shape '{}': '{}' is not an integer", text, item));
-    }
+    v.push_back(int(parse_int(item, fmt::format("--shape '{}'", text), 0, INT32_MAX)));
   }
   if (v.size() == 4) v.insert(v.begin() + 3, v[2]);  // B,H,S,d -> B,H,S,S,d
   if (v.size() != 5) throw UserError(fmt::format("--shape '{}': expected B,H,Sq,Sk,d or B,H,S,d", text));

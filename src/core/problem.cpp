@@ -33,6 +33,9 @@ float AttnProblem::scale() const {
 std::string AttnProblem::validate() const {
   if (batch < 1) return fmt::format("batch must be >= 1 (got {})", batch);
   if (heads < 1 || heads_k < 1) return fmt::format("heads must be >= 1 (got heads={} heads_k={})", heads, heads_k);
+  if (batch > kMaxGridYZ) return fmt::format("batch {} exceeds the CUDA grid z limit ({})", batch, kMaxGridYZ);
+  if (heads > kMaxGridYZ || heads_k > kMaxGridYZ)
+    return fmt::format("heads {} exceeds the CUDA grid y limit ({})", std::max(heads, heads_k), kMaxGridYZ);
   if (heads % heads_k != 0)
     return fmt::format("heads_k ({}) must divide heads ({}) for GQA/MQA", heads_k, heads);
   if (seqlen_q < 1 || seqlen_k < 1)
@@ -41,10 +44,16 @@ std::string AttnProblem::validate() const {
     return fmt::format("unsupported head dim {} (supported: {})", head_dim, supported_head_dims());
   if (!std::isfinite(softmax_scale) || softmax_scale < 0.f)
     return fmt::format("softmax scale must be finite and > 0 (got {})", softmax_scale);
-  // 32-bit element offsets inside one (batch) slice are used by the kernel.
+  // 32-bit element offsets inside one (batch) slice are used by the kernel. Every factor is bounded
+  // above (seq < 2^31, heads <= 65535, dim <= 256), so neither this product nor q/kv_elems() overflows.
   if (int64_t(std::max(seqlen_q, seqlen_k)) * heads * head_dim >= (int64_t(1) << 31))
     return "tensor too large: seq * heads * dim must be < 2^31 per batch";
   return {};
+}
+
+int narrow_dim(int64_t v, const std::string& what) {
+  if (v < 1 || v > INT32_MAX) throw UserError(fmt::format("{} {} is out of range (expected 1..{})", what, v, INT32_MAX));
+  return int(v);
 }
 
 void AttnProblem::validate_or_throw() const {

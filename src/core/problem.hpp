@@ -37,6 +37,13 @@ struct AttnProblem {
   std::string describe() const;    // "B=4 H=16/16 Sq=4096 Sk=4096 d=128 bf16 non-causal"
 };
 
+// CUDA grid limits the kernels launch under: heads on grid y, batch on grid z.
+inline constexpr int64_t kMaxGridYZ = 65535;
+
+// A dimension read as 64 bits (a .npy shape, a product) narrowed to int for AttnProblem: UserError
+// "<what> <v> is out of range" unless 1 <= v <= INT32_MAX. Call before any cast, then validate().
+int narrow_dim(int64_t v, const std::string& what);
+
 bool is_supported_head_dim(int d);
 std::string supported_head_dims();  // "64, 128, 256"
 

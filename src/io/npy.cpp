@@ -4,6 +4,9 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <algorithm>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
@@ -11,6 +14,7 @@
 
 #include "core/dtype.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 
 namespace attnlab {
 
@@ -28,16 +32,10 @@ struct Dtype {
   std::string normalised;
 };
 
-// Text from the file, quoted for a message: control bytes become '?' so the message stays one line.
-std::string printable_quoted(std::string_view d) {
-  std::string q = "'";
-  for (char c : d) q += (c >= 0x20 && c != 0x7f) ? c : '?';
-  return q + "'";
-}
 
 // Empty string on success, else a one-line reason that starts after "<file>: ".
 std::string parse_descr(std::string_view d, Dtype& out) {
-  const std::string q = printable_quoted(d);
+  const std::string q = quote_for_message(d);
   if (d.size() < 2 || std::string_view("<>|=").find(d[0]) == std::string_view::npos)
     return "unsupported dtype " + q;
   const char kind = d[1];
@@ -147,37 +145,92 @@ int64_t NpyArray::numel() const {
   return n;
 }
 
-NpyArray read_npy(const std::string& path) {
-  errno = 0;
-  const auto close = [](std::FILE* fp) { std::fclose(fp); };
-  std::unique_ptr<std::FILE, decltype(close)> f(std::fopen(path.c_str(), "rb"), close);
-  if (!f) throw UserError(path + ": cannot open (" + std::strerror(errno) + ")");
-  std::error_code ec;
-  const auto file_size = std::filesystem::file_size(path, ec);  // unknown (ec set) for pipes: fread decides
+namespace {
+struct FileCloser {
+  void operator()(std::FILE* fp) const { std::fclose(fp); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
 
+File open_for_read(const std::string& path) {
+  errno = 0;
+  File f(std::fopen(path.c_str(), "rb"));
+  if (!f) throw UserError(path + ": cannot open (" + std::strerror(errno) + ")");
+  return f;
+}
+
+// Reads and checks the header; leaves f at the first data byte. Returns the data's byte size.
+int64_t read_header(std::FILE* fp, const std::string& path, NpyArray& a, size_t& data_offset);
+
+uint64_t physical_memory() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? uint64_t(pages) * uint64_t(page) : UINT64_MAX;
+}
+}  // namespace
+
+NpyArray read_npy_header(const std::string& path) {
+  File f = open_for_read(path);
+  NpyArray a;
+  size_t data_offset = 0;
+  read_header(f.get(), path, a, data_offset);
+  return a;
+}
+
+NpyArray read_npy(const std::string& path) {
+  File f = open_for_read(path);
+  NpyArray a;
+  size_t data_offset = 0;
+  const int64_t nbytes = read_header(f.get(), path, a, data_offset);
+  // Regular file: its size is known, so too few bytes fail before anything is allocated. Anything
+  // else (a pipe, a device): read in chunks, holding at most what actually arrived (plus one chunk).
+  struct stat st {};
+  const bool regular = fstat(fileno(f.get()), &st) == 0 && S_ISREG(st.st_mode);
+  const auto expect_msg = [&](uint64_t found) {
+    return path + ": truncated data (shape " + shape_repr(a.shape) + " of " + a.descr + " needs " +
+           std::to_string(nbytes) + " bytes, " + (regular ? "file has " : "stream had ") + std::to_string(found) + ")";
+  };
+  if (regular && uint64_t(st.st_size) - std::min<uint64_t>(st.st_size, data_offset) < uint64_t(nbytes))
+    throw UserError(expect_msg(uint64_t(st.st_size) - std::min<uint64_t>(st.st_size, data_offset)));
+  if (uint64_t(nbytes) > physical_memory())
+    throw UserError(path + ": shape " + shape_repr(a.shape) + " of " + a.descr + " needs " + std::to_string(nbytes) +
+                    " bytes, more than this machine's memory (" + std::to_string(physical_memory()) + ")");
+  const size_t total = size_t(nbytes);
+  if (regular) a.data.reserve(total);
+  constexpr size_t kChunk = size_t(16) << 20;
+  while (a.data.size() < total) {
+    const size_t have = a.data.size(), want = std::min(kChunk, total - have);
+    if (a.data.capacity() < have + want) a.data.reserve(std::min(total, std::max(2 * a.data.capacity(), have + want)));
+    a.data.resize(have + want);
+    const size_t got = read_some(f.get(), a.data.data() + have, want, path);
+    if (got < want) throw UserError(expect_msg(have + got));
+  }
+  return a;
+}
+
+namespace {
+int64_t read_header(std::FILE* fp, const std::string& path, NpyArray& a, size_t& data_offset_out) {
   unsigned char pre[12];
-  if (read_some(f.get(), pre, 8, path) < 8 || std::memcmp(pre, kMagic, kMagicLen) != 0)
+  if (read_some(fp, pre, 8, path) < 8 || std::memcmp(pre, kMagic, kMagicLen) != 0)
     throw UserError(path + ": not a .npy file (bad magic; expected \\x93NUMPY)");
   const int major = pre[6], minor = pre[7];
   if ((major != 1 && major != 2 && major != 3) || minor != 0)
     throw UserError(path + ": unsupported .npy format version " + std::to_string(major) + "." + std::to_string(minor));
   // 1.0 has a 2-byte header length; 2.0 widened it to 4 bytes; 3.0 only changed the header text to UTF-8.
   const size_t len_bytes = major == 1 ? 2 : 4;
-  const auto read_header = [&](void* dst, size_t n) {
-    if (read_some(f.get(), dst, n, path) < n) throw UserError(path + ": truncated .npy header");
+  const auto read_exact = [&](void* dst, size_t n) {
+    if (read_some(fp, dst, n, path) < n) throw UserError(path + ": truncated .npy header");
   };
-  read_header(pre + 8, len_bytes);
+  read_exact(pre + 8, len_bytes);
   size_t header_len = 0;
   for (size_t k = 0; k < len_bytes; ++k) header_len |= size_t(pre[8 + k]) << (8 * k);
   const size_t data_offset = 8 + len_bytes + header_len;
   if (header_len > kMaxHeader) throw UserError(path + ": implausible .npy header length " + std::to_string(header_len));
   std::string header(header_len, '\0');
-  read_header(header.data(), header_len);
+  read_exact(header.data(), header_len);
+  data_offset_out = data_offset;
 
   HeaderParser p{header, path};
   std::string descr;
   bool have_descr = false, have_order = false, have_shape = false, fortran = false;
-  NpyArray a;
   p.expect('{');
   while (!p.eat('}')) {
     const std::string key = p.str();
@@ -191,7 +244,7 @@ NpyArray read_npy(const std::string& path) {
     } else if (key == "shape") {
       a.shape = p.shape(), have_shape = true;
     } else {
-      p.fail("unexpected key " + printable_quoted(key));  // numpy rejects extra keys too
+      p.fail("unexpected key " + quote_for_message(key));  // numpy rejects extra keys too
     }
     if (!p.eat(',')) {
       p.expect('}');
@@ -207,17 +260,9 @@ NpyArray read_npy(const std::string& path) {
 
   const int64_t nbytes = checked_bytes(a.shape, t.size);
   if (nbytes < 0) throw UserError(path + ": shape " + shape_repr(a.shape) + " is too large");
-  // Bytes past the array are ignored, as np.load does; too few is an error before anything is allocated.
-  const auto expect_msg = [&](uint64_t found) {
-    return path + ": truncated data (shape " + shape_repr(a.shape) + " of " + a.descr + " needs " +
-           std::to_string(nbytes) + " bytes, file has " + std::to_string(found) + ")";
-  };
-  if (!ec && file_size - data_offset < uint64_t(nbytes)) throw UserError(expect_msg(file_size - data_offset));
-  a.data.resize(size_t(nbytes));
-  if (const size_t got = read_some(f.get(), a.data.data(), a.data.size(), path); got < a.data.size())
-    throw UserError(expect_msg(got));
-  return a;
+  return nbytes;  // bytes past the array are ignored, as np.load does
 }
+}  // namespace
 
 void write_npy(const std::string& path, const NpyArray& a) {
   const Dtype t = dtype_or_throw(a.descr, path);
@@ -265,7 +310,7 @@ std::vector<float> npy_to_float(const NpyArray& a) {
   else if (t.normalised == "<f4") convert(float{}, [](float x) { return x; });
   else if (t.normalised == "<f8") convert(double{}, [](double x) { return float(x); });
   else
-    throw UserError("unsupported dtype " + printable_quoted(a.descr) +
+    throw UserError("unsupported dtype " + quote_for_message(a.descr) +
                     " (expected float16 '<f2', float32 '<f4', float64 '<f8', or bfloat16 bits as uint16 '<u2')");
   return out;
 }
@@ -273,7 +318,7 @@ std::vector<float> npy_to_float(const NpyArray& a) {
 NpyArray npy_from_float(const std::vector<float>& v, std::vector<int64_t> shape, const std::string& descr) {
   NpyArray a{descr, std::move(shape), {}};
   if (descr != "<f2" && descr != "<f4" && descr != "<f8" && descr != "<u2")
-    throw UserError("cannot write dtype " + printable_quoted(descr) +
+    throw UserError("cannot write dtype " + quote_for_message(descr) +
                     " (expected '<f2', '<f4', '<f8' or '<u2' for bfloat16 bits)");
   if (checked_bytes(a.shape, 1) != int64_t(v.size()))
     throw std::invalid_argument("npy_from_float: " + std::to_string(v.size()) + " values for shape " +

@@ -21,6 +21,12 @@ struct NpyArray {
   int64_t numel() const;     // product of shape (1 for 0-d)
 };
 
+// The header alone (dtype and shape, checked; the byte size of the data fits int64): a caller can
+// validate the shape before any data is read or memory reserved for it. Throws UserError.
+NpyArray read_npy_header(const std::string& path);
+// Header and data. The declared size is checked against the file's size when the file is a regular
+// file, and against this machine's memory always; from a pipe the data is read in chunks, so a short
+// stream that declares gigabytes fails after reading what it has, not after allocating what it claims.
 NpyArray read_npy(const std::string& path);                  // throws UserError
 void write_npy(const std::string& path, const NpyArray& a);  // UserError if the file cannot be written
 

@@ -4,10 +4,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <fmt/format.h>
 
 #include "backends/gemm/square_gemm.hpp"
+#include "core/error.hpp"
+#include "io/regular_file.hpp"
 #include "measure/environment.hpp"
 #include "measure/timer.hpp"
 #include "runtime/cuda_check.hpp"
@@ -73,11 +76,14 @@ Ceilings measure_ceilings(int n) {
 
 Ceilings device_ceilings(bool remeasure) {
   const DeviceInfo dev = require_device();
-  const fs::path path = fs::path(kernel_cache_dir()) / ("ceilings-" + dev.uuid + ".json");
-  if (!remeasure && fs::exists(path)) {
+  // The kernel cache's directory, with its checks (ours, not writable by others); a FIFO or anything
+  // but a regular file where the cached ceilings should be is ignored without blocking.
+  const std::string dir = kernel_cache_dir();
+  if (auto why = prepare_cache_dir(dir); !why.empty()) throw UserError(why);
+  const fs::path path = fs::path(dir) / ("ceilings-" + dev.uuid + ".json");
+  if (auto text = remeasure ? std::nullopt : read_regular_file(path.string(), size_t(1) << 20)) {
     try {
-      std::ifstream f(path);
-      Ceilings c = ceilings_from_json(nlohmann::json::parse(f));
+      Ceilings c = ceilings_from_json(nlohmann::json::parse(*text));
       if (c.gpu_uuid == dev.uuid && c.driver == fmt::format("{}", dev.driver_version)) return c;
     } catch (const std::exception&) {
       // unreadable cache: measure again

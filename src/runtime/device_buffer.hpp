@@ -3,6 +3,8 @@
 #include <cuda_runtime_api.h>
 
 #include <cstddef>
+#include <stdexcept>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -33,8 +35,12 @@ class DeviceBuffer {
   T* as() const { return static_cast<T*>(ptr_); }
   size_t bytes() const { return bytes_; }
 
+  // The host vector must fill the buffer exactly: a size computed from another shape is a caller bug.
   template <class T>
   void upload(const std::vector<T>& h) {
+    if (h.size() * sizeof(T) != bytes_)
+      throw std::logic_error("DeviceBuffer::upload: " + std::to_string(h.size() * sizeof(T)) + " host bytes into a " +
+                             std::to_string(bytes_) + "-byte buffer");
     ATTN_CUDA(cudaMemcpy(ptr_, h.data(), h.size() * sizeof(T), cudaMemcpyHostToDevice));
   }
   template <class T>

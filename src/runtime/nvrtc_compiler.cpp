@@ -3,6 +3,7 @@
 #include <nvrtc.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +15,9 @@
 
 #include <fmt/format.h>
 
+#include "core/error.hpp"
 #include "runtime/device.hpp"
+#include "runtime/include_policy.hpp"
 #include "runtime/embedded_kernels.hpp"
 #include "runtime/hash.hpp"
 
@@ -24,11 +27,15 @@ namespace attnlab {
 
 std::string ContentHash::hex() const { return fmt::format("{:016x}{:016x}", a_, b_); }
 
-namespace {
-
-std::vector<std::string> full_options(const CompileRequest& req) {
+std::vector<std::string> nvrtc_options(const CompileRequest& req) {
   std::vector<std::string> o = {"--gpu-architecture=" + req.arch, "-std=c++17", "--ptxas-options=-v",
                                 "-default-device", "-lineinfo", "-DATTNLAB_NVRTC=1"};
+  if (req.untrusted) {
+    // No include directory at all, not even the source's own (the current directory): only the
+    // embedded headers, which NVRTC gets in memory, can be included.
+    o.push_back("--no-source-include");
+    return o;  // and no caller options: they could add -I
+  }
   // CUDA 13 moved cuda/std headers under include/cccl; kernels may use either.
   for (std::string dir : {std::string(ATTNLAB_CUDA_INCLUDE_DIR), std::string("/usr/local/cuda/include")}) {
     if (fs::exists(dir)) {
@@ -41,38 +48,11 @@ std::vector<std::string> full_options(const CompileRequest& req) {
   return o;
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  if (!f) return {};
-  std::ostringstream s;
-  s << f.rdbuf();
-  return s.str();
-}
-
-// Write to a unique temporary name then rename: a reader sees the old state or the whole file.
-void write_atomic(const fs::path& p, const std::string& bytes) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  static std::mutex m;
-  uint64_t r;
-  {
-    std::lock_guard lk(m);
-    r = rng();
-  }
-  fs::path tmp = p;
-  tmp += fmt::format(".tmp.{}.{:x}", ::getpid(), r);
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-    if (!f) return;  // cache is best-effort; compilation still succeeded
-  }
-  std::error_code ec;
-  fs::rename(tmp, p, ec);
-  if (ec) fs::remove(tmp, ec);
-}
+namespace {
 
 std::string key_text(const CompileRequest& req) {
-  std::string t = fmt::format("nvrtc={}\narch={}\n", nvrtc_version(), req.arch);
-  for (auto& o : full_options(req)) t += "opt=" + o + "\n";
+  std::string t = fmt::format("nvrtc={}\narch={}\nuntrusted={}\n", nvrtc_version(), req.arch, req.untrusted);
+  for (auto& o : nvrtc_options(req)) t += "opt=" + o + "\n";
   return t;
 }
 
@@ -87,7 +67,7 @@ CompiledKernel compile_uncached(const CompileRequest& req) {
   nvrtcResult r = nvrtcCreateProgram(&prog, req.source.c_str(), (req.name + ".cu").c_str(), int(headers.size()),
                                      texts.data(), names.data());
   if (r != NVRTC_SUCCESS) throw CompileError(fmt::format("{}: nvrtcCreateProgram: {}", req.name, nvrtcGetErrorString(r)), "");
-  auto opts = full_options(req);
+  auto opts = nvrtc_options(req);
   std::vector<const char*> copts;
   for (auto& o : opts) copts.push_back(o.c_str());
   r = nvrtcCompileProgram(prog, int(copts.size()), copts.data());
@@ -96,6 +76,7 @@ CompiledKernel compile_uncached(const CompileRequest& req) {
   std::string log(log_size, '\0');
   if (log_size) nvrtcGetProgramLog(prog, log.data());
   while (!log.empty() && log.back() == '\0') log.pop_back();
+  if (req.untrusted && log.size() > kUntrustedLogLimit) log = log.substr(0, kUntrustedLogLimit) + "\n[log truncated]";
   if (r != NVRTC_SUCCESS) {
     nvrtcDestroyProgram(&prog);
     throw CompileError(fmt::format("{} for {}: NVRTC compilation failed: {}", req.name, req.arch, nvrtcGetErrorString(r)),
@@ -113,13 +94,6 @@ CompiledKernel compile_uncached(const CompileRequest& req) {
 }
 
 }  // namespace
-
-std::string kernel_cache_dir() {
-  if (const char* d = std::getenv("ATTNLAB_CACHE_DIR"); d && *d) return d;
-  if (const char* x = std::getenv("XDG_CACHE_HOME"); x && *x) return std::string(x) + "/attnlab/kernels";
-  if (const char* h = std::getenv("HOME"); h && *h) return std::string(h) + "/.cache/attnlab/kernels";
-  return "/tmp/attnlab-kernels";
-}
 
 std::string cache_key(const CompileRequest& req) {
   ContentHash h;
@@ -139,20 +113,35 @@ KernelResources parse_ptxas_report(const std::string& log) {
   static const std::regex regs(R"(Used (\d+) registers)"), smem(R"((\d+) bytes smem)"),
       frame(R"((\d+) bytes stack frame, (\d+) bytes spill stores, (\d+) bytes spill loads)"),
       bars(R"(used (\d+) barriers)");
-  if (std::regex_search(log, m, regs)) res.registers = std::stoi(m[1]);
-  if (std::regex_search(log, m, smem)) res.static_smem = std::stoi(m[1]);
+  // A number too large for an int (only an edited log could hold one) leaves the field at its default.
+  const auto num = [](const std::ssub_match& s, int& out) {
+    int v = 0;
+    const std::string t = s.str();
+    if (std::from_chars(t.data(), t.data() + t.size(), v).ec == std::errc()) out = v;
+  };
+  if (std::regex_search(log, m, regs)) num(m[1], res.registers);
+  if (std::regex_search(log, m, smem)) num(m[1], res.static_smem);
   if (std::regex_search(log, m, frame)) {
-    res.stack_frame = std::stoi(m[1]);
-    res.spill_stores = std::stoi(m[2]);
-    res.spill_loads = std::stoi(m[3]);
+    num(m[1], res.stack_frame);
+    num(m[2], res.spill_stores);
+    num(m[3], res.spill_loads);
   }
-  if (std::regex_search(log, m, bars)) res.barriers = std::stoi(m[1]);
+  if (std::regex_search(log, m, bars)) num(m[1], res.barriers);
   return res;
 }
 
 CompiledKernel compile(const CompileRequest& req) {
   if (!is_supported_arch(req.arch))
     throw CompileError(fmt::format("unsupported arch '{}' (expected e.g. sm_80, sm_89, sm_90a)", req.arch), "");
+  if (req.untrusted) {
+    const auto embedded = [](const std::string& path) {
+      for (auto& h : embedded_kernel_headers())
+        if (h.path == path) return true;
+      return false;
+    };
+    if (auto why = include_violation(req.source, embedded); !why.empty())
+      throw CompileError(fmt::format("{}: refused before compiling: {}", req.name, why), "");
+  }
   static std::mutex memo_mutex;
   static std::unordered_map<std::string, CompiledKernel> memo;
   const std::string key = cache_key(req);
@@ -160,25 +149,18 @@ CompiledKernel compile(const CompileRequest& req) {
     std::lock_guard lk(memo_mutex);
     if (auto it = memo.find(key); it != memo.end()) return it->second;
   }
-  const fs::path dir = kernel_cache_dir();
-  const fs::path cubin_path = dir / (key + ".cubin"), log_path = dir / (key + ".log"), meta_path = dir / (key + ".key");
+  const std::string dir = kernel_cache_dir();
+  if (auto why = prepare_cache_dir(dir); !why.empty()) throw UserError(why);
   CompiledKernel k;
   const std::string ktext = key_text(req);
-  if (fs::exists(cubin_path) && read_file(meta_path) == ktext) {
-    k.cubin = read_file(cubin_path);
-    k.log = read_file(log_path);
+  if (auto hit = cache_load(dir, key, ktext)) {
+    k.cubin = std::move(hit->cubin);
+    k.log = std::move(hit->log);
     k.resources = parse_ptxas_report(k.log);
-    k.from_cache = !k.cubin.empty();
-  }
-  if (!k.from_cache) {
-    k = compile_uncached(req);
-    std::error_code ec;
-    fs::create_directories(dir, ec);
-    if (!ec) {
-      write_atomic(log_path, k.log);
-      write_atomic(meta_path, ktext);
-      write_atomic(cubin_path, k.cubin);  // last: its presence marks a complete entry
-    }
+    k.from_cache = true;
+  } else {
+    k = compile_uncached(req);  // a missing, foreign or corrupt entry is replaced
+    cache_store(dir, key, ktext, {k.cubin, k.log});
   }
   k.key = key;
   std::lock_guard lk(memo_mutex);

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/kernel_cache.hpp"  // kernel_cache_dir()
+
 namespace attnlab {
 
 struct CompileRequest {
@@ -13,7 +15,15 @@ struct CompileRequest {
   std::string source;  // entry translation unit
   std::string arch;    // "sm_80", "sm_89", "sm_90a"
   std::vector<std::string> options;  // extra NVRTC options
+  // Source from outside attnlab (a proposer's candidate): before compiling, every #include must name
+  // an embedded header (include_policy.hpp; absolute paths, '..' and computed includes are refused);
+  // NVRTC then gets no -I and --no-source-include, so it can open no host file; the log is capped.
+  bool untrusted = false;
 };
+
+// The most of an NVRTC log kept for an untrusted source (stored in the results database, sent back to
+// the proposer).
+inline constexpr size_t kUntrustedLogLimit = 2000;
 
 // From the ptxas report (--ptxas-options=-v).
 struct KernelResources {
@@ -43,8 +53,8 @@ class CompileError : public std::runtime_error {
 };
 
 CompiledKernel compile(const CompileRequest& req);  // cached; throws CompileError with the NVRTC log
+std::vector<std::string> nvrtc_options(const CompileRequest& req);  // what NVRTC gets (part of the key)
 KernelResources parse_ptxas_report(const std::string& log);
-std::string kernel_cache_dir();  // $ATTNLAB_CACHE_DIR, else $XDG_CACHE_HOME/attnlab, else ~/.cache/attnlab
 std::string cache_key(const CompileRequest& req);
 bool is_supported_arch(const std::string& arch);  // sm_80, sm_86, sm_89, sm_90, sm_90a, sm_100a ...
 

@@ -92,14 +92,6 @@ std::string evaluation_source_hash(const std::string& kernel_source) {
   return h.hex();
 }
 
-std::string read_source_file(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw UserError(path + ": cannot open source candidate");
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string& kernel_source) {
   Evaluation e;
   e.config = cfg;
@@ -110,7 +102,7 @@ Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string
   try {
     k = std::make_unique<FlashKernel>(cfg, p.dtype, p.head_dim, impl_->dev.arch(), FlashVariant::full, kernel_source);
   } catch (const CompileError& ex) {
-    e.error = std::string(ex.what()) + "\n" + ex.log().substr(0, 2000);
+    e.error = std::string(ex.what()) + "\n" + ex.log().substr(0, kUntrustedLogLimit);
     return e;
   } catch (const UserError& ex) {
     e.error = ex.what();

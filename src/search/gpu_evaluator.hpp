@@ -11,6 +11,7 @@
 
 #include "core/problem.hpp"
 #include "search/evaluation.hpp"
+#include "search/source_candidate.hpp"  // read_source_file
 #include "search/strategies/strategy.hpp"
 
 namespace attnlab {
@@ -58,7 +59,6 @@ class GpuEvaluator : public Evaluator, public SourceEvaluator {
 
 // Content hash that keys an evaluation: the embedded kernel sources, plus a proposer's source if any.
 std::string evaluation_source_hash(const std::string& kernel_source);
-std::string read_source_file(const std::string& path);  // UserError when missing
 
 // The worker loop: reads {"config", "source_file"} JSON lines on stdin, writes one evaluation JSON per line.
 int run_eval_worker(const GpuEvalOptions& opt);

@@ -10,6 +10,7 @@
 #include "backends/custom/flash_kernel.hpp"
 #include "check/inputs.hpp"
 #include "core/error.hpp"
+#include "core/parse.hpp"
 #include "measure/timer.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/device.hpp"
@@ -128,12 +129,16 @@ std::vector<TileConfig> read_micro_best(const std::string& path) {
   try {
     j = nlohmann::json::parse(f);
   } catch (const std::exception& e) {
-    throw UserError(fmt::format("{}: not JSON ({})", path, e.what()));
+    throw UserError(fmt::format("{}: not JSON ({})", path, readable_reason(e)));
   }
-  if (j.value("schema", "") != "attnlab.micro/1" || !j.contains("top_k"))
-    throw UserError(path + ": not a micro_best.json (schema attnlab.micro/1 with top_k)");
+  if (!j.is_object() || j.value("schema", nlohmann::json()) != "attnlab.micro/1" || !j.contains("top_k") ||
+      !j["top_k"].is_array())
+    throw UserError(path + ": not a micro_best.json (an object with schema attnlab.micro/1 and a top_k array)");
   std::vector<TileConfig> out;
-  for (auto& e : j["top_k"]) out.push_back(TileConfig::parse(e.at("config").get<std::string>()));
+  for (size_t i = 0; i < j["top_k"].size(); ++i)
+    out.push_back(with_context(fmt::format("{}: top_k[{}].config", path, i), [&] {
+      return TileConfig::parse(j["top_k"][i].at("config").get<std::string>());
+    }));
   if (out.empty()) throw UserError(path + ": top_k is empty");
   return out;
 }

@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/parse.hpp"
 
 namespace attnlab {
 
@@ -124,16 +125,28 @@ std::vector<RawCandidate> parse_proposer_response(const std::string& text) {
   std::vector<RawCandidate> out;
   for (size_t i = 0; i < j["candidates"].size(); ++i) {
     const auto& c = j["candidates"][i];
+    RawCandidate rc;
     auto str = [&](const char* key, bool required) -> std::string {
       if (!c.contains(key)) {
-        if (required) throw UserError(fmt::format("proposer candidate #{} has no \"{}\"", i, key));
+        if (required && rc.error.empty()) rc.error = fmt::format("candidate #{} has no \"{}\"", i, key);
         return {};
       }
-      if (!c[key].is_string()) throw UserError(fmt::format("proposer candidate #{}: \"{}\" is not a string", i, key));
+      if (!c[key].is_string()) {
+        if (rc.error.empty()) rc.error = fmt::format("candidate #{}: \"{}\" is not a string", i, key);
+        return {};
+      }
       return c[key].get<std::string>();
     };
-    if (!c.is_object()) throw UserError(fmt::format("proposer candidate #{} is not an object", i));
-    out.push_back({str("config", true), str("source_file", false), str("note", false)});
+    if (!c.is_object()) {
+      rc.config = fmt::format("#{}", i);
+      rc.error = fmt::format("candidate #{} is not an object", i);
+    } else {
+      rc.config = str("config", true);
+      rc.source_file = str("source_file", false);
+      rc.note = str("note", false);
+      if (rc.config.empty()) rc.config = fmt::format("#{}", i);
+    }
+    out.push_back(std::move(rc));
   }
   return out;
 }
@@ -170,11 +183,16 @@ std::vector<Candidate> ProposerStrategy::propose(const History& history, int max
   std::vector<Candidate> out;
   std::unordered_set<std::string> keys;
   for (auto& rc : raw) {
-    auto reject = [&](const std::string& why) { rejections_.push_back(rc.config + ": " + why); };
+    // The proposer's text is quoted with control bytes replaced: it is printed on the user's terminal.
+    auto reject = [&](const std::string& why) { rejections_.push_back(printable(quote_for_message(rc.config) + ": " + why)); };
+    if (!rc.error.empty()) {
+      reject(rc.error);
+      continue;
+    }
     Candidate c;
     c.note = rc.note;
-    try {
-      c.config = TileConfig::parse(rc.config);
+    try {  // any parse failure (a number out of range too) rejects this candidate, never the tune
+      c.config = with_context("config", [&] { return TileConfig::parse(rc.config); });
     } catch (const UserError& e) {
       reject(e.what());
       continue;

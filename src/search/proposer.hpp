@@ -37,9 +37,11 @@ nlohmann::json proposer_request(const SearchSpace& space, const History& history
 // A raw candidate as the proposer wrote it, before validation.
 struct RawCandidate {
   std::string config, source_file, note;
+  std::string error;  // non-empty: this entry is malformed (not an object, "config" not a string, ...)
 };
-// UserError when `stdout_text` is not a JSON object with a "candidates" array of objects that each have
-// a string "config" (and optionally string "source_file" / "note").
+// UserError when `stdout_text` is not a JSON object with a "candidates" array. An entry of the array
+// that is not an object with a string "config" (and optionally string "source_file" / "note") comes
+// back with `error` set: the strategy rejects it, with that reason, and the tune goes on.
 std::vector<RawCandidate> parse_proposer_response(const std::string& stdout_text);
 
 class ProposerStrategy final : public Strategy {

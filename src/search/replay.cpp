@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/parse.hpp"
 #include "search/tune_log.hpp"
 #include "search/tuner.hpp"
 
@@ -49,18 +50,20 @@ std::vector<Evaluation> load_records(const std::string& path) {
   try {
     j = nlohmann::json::parse(in);
   } catch (const nlohmann::json::exception& e) {
-    throw UserError("recorded results '" + path + "': " + e.what());
+    throw UserError("recorded results '" + path + "': " + readable_reason(e));
   }
-  std::vector<Evaluation> out;
-  if (j.is_object() && j.contains("history")) {
-    const History h = history_from_json(j["history"]);  // named: a temporary would die before the loop
-    for (auto& t : h.trials()) out.push_back(t.eval);
+  return with_context("recorded results '" + path + "'", [&] {
+    std::vector<Evaluation> out;
+    if (j.is_object() && j.contains("history")) {
+      const History h = history_from_json(j["history"]);  // named: a temporary would die before the loop
+      for (auto& t : h.trials()) out.push_back(t.eval);
+      return out;
+    }
+    const auto& list = j.is_object() && j.contains("evaluations") ? j["evaluations"] : j;
+    if (!list.is_array()) throw UserError("expected an array of evaluations");
+    for (auto& r : list) out.push_back(evaluation_from_json(r));
     return out;
-  }
-  const auto& list = j.is_object() && j.contains("evaluations") ? j["evaluations"] : j;
-  if (!list.is_array()) throw UserError("recorded results '" + path + "': expected an array of evaluations");
-  for (auto& r : list) out.push_back(evaluation_from_json(r));
-  return out;
+  });
 }
 
 double best_recorded(const SearchSpace& space, const std::vector<Evaluation>& records) {

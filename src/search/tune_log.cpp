@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/parse.hpp"
 
 namespace attnlab {
 
@@ -97,24 +98,22 @@ std::vector<Trial> read_evo_log(const std::string& path) {
     ++line;
     if (f.size() == 1 && f[0].empty()) continue;  // blank line
     if (f.size() != 12) throw UserError(fmt::format("{}:{}: expected 12 fields, got {}", path, line, f.size()));
-    try {
+    with_context(fmt::format("{}:{}", path, line), [&] {
       Trial t;
-      t.generation = std::stoi(f[0]);
-      t.eval.config = TileConfig::parse(f[1]);
+      t.generation = int(parse_int(f[0], "generation", 0, INT32_MAX));
+      t.eval.config = with_context(field_value("config", f[1]), [&] { return TileConfig::parse(f[1]); });
       t.eval.compiled = f[2] == "1";
-      t.eval.registers = std::stoi(f[3]);
-      t.eval.spill_bytes = std::stoi(f[4]);
+      t.eval.registers = int(parse_int(f[3], "registers", -1, INT32_MAX));
+      t.eval.spill_bytes = int(parse_int(f[4], "spill_bytes", 0, INT32_MAX));
       t.eval.correct = f[5] == "1";
-      t.eval.max_error = std::stod(f[6]);
-      t.eval.median_us = std::stod(f[7]);
-      t.eval.tflops = std::stod(f[8]);
-      t.eval.speedup_vs_cudnn = std::stod(f[9]);
+      t.eval.max_error = parse_double(f[6], "max_error");
+      t.eval.median_us = parse_double(f[7], "median_us");
+      t.eval.tflops = parse_double(f[8], "tflops");
+      t.eval.speedup_vs_cudnn = parse_double(f[9], "speedup_vs_cudnn");
       t.source_file = f[10];
       t.eval.error = f[11];
       out.push_back(std::move(t));
-    } catch (const std::logic_error&) {  // stoi/stod: invalid_argument, out_of_range
-      throw UserError(fmt::format("{}:{}: malformed number", path, line));
-    }
+    });
   }
   return out;
 }

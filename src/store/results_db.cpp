@@ -2,10 +2,20 @@
 
 #include <sqlite3.h>
 
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "core/error.hpp"
+#include "core/parse.hpp"
 
 namespace attnlab {
 
@@ -117,6 +127,47 @@ int read_version(sqlite3* db) {
   return v.integer(0);
 }
 
+// What the file holds: -1 = no tables at all (new or empty file), else its schema version. UserError
+// when it is not an attnlab results database (no schema_version table, or not SQLite at all).
+int attnlab_version(sqlite3* db, const std::string& path) {
+  std::vector<std::string> tables;
+  try {
+    Stmt s(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
+    while (s.step()) tables.push_back(s.text(0));
+  } catch (const std::runtime_error&) {
+    throw UserError(path + ": not an attnlab results database (" + sqlite3_errmsg(db) + ")");
+  }
+  if (tables.empty()) return -1;
+  const auto has = [&](const char* t) { return std::find(tables.begin(), tables.end(), t) != tables.end(); };
+  if (!has("schema_version") || !has("evaluations")) {
+    std::string list;
+    for (size_t i = 0; i < tables.size() && i < 5; ++i) list += (i ? ", " : "") + tables[i];
+    throw UserError(path + ": not an attnlab results database (its tables: " + list + (tables.size() > 5 ? ", ..." : "") + ")");
+  }
+  return read_version(db);
+}
+
+// UserError unless `version` is the one this attnlab reads and writes.
+void require_latest(int version, const std::string& path) {
+  const int latest = ResultsDb::kLatestVersion;
+  if (version > latest)
+    throw UserError(fmt::format("{}: results database schema version {} is newer than this attnlab's {}; use a newer attnlab",
+                                path, version, latest));
+  if (version < latest)
+    throw UserError(fmt::format("{}: schema version {} is older than this attnlab's {}: run `attnlab db migrate {}` "
+                                "(makes {}.bak first)", path, version, latest, path, path));
+}
+
+// A SQLite URI for a file name: characters URIs give a meaning to are percent-encoded.
+std::string file_uri(const std::string& path, const std::string& query) {
+  std::string u = "file:";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || std::strchr("/._-~", c)) u += char(c);
+    else u += fmt::format("%{:02X}", c);
+  }
+  return u + "?" + query;
+}
+
 constexpr const char* kKeyWhere =
     "arch=?1 AND gpu_uuid=?2 AND driver=?3 AND shape=?4 AND dtype=?5 AND source_hash=?6 AND config=?7";
 
@@ -131,7 +182,8 @@ constexpr const char* kEvalColumns =
 
 Evaluation read_eval(Stmt& s) {
   Evaluation e;
-  e.config = TileConfig::parse(s.text(0));
+  const std::string name = s.text(0);
+  e.config = with_context("results database row with config '" + name.substr(0, 80) + "'", [&] { return TileConfig::parse(name); });
   e.source_hash = s.text(1);
   e.compiled = s.integer(2) != 0;
   e.registers = s.integer(3);
@@ -154,6 +206,75 @@ ResultsDb::ResultsDb(ResultsDb&&) noexcept = default;
 ResultsDb& ResultsDb::operator=(ResultsDb&&) noexcept = default;
 ResultsDb::~ResultsDb() = default;
 
+ResultsDb ResultsDb::open_readonly(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) throw UserError(path + ": cannot open (" + std::strerror(errno) + ")");
+  if (!S_ISREG(st.st_mode)) throw UserError(path + ": not a results database (not a regular file)");
+  if (st.st_size == 0) throw UserError(path + ": not an attnlab results database (empty file)");
+  // immutable=1: no locks, no -shm, no change counter: nothing is created or written. Only when a
+  // -wal file exists (a tune is writing, or one crashed) must SQLite read it: plain read-only mode.
+  struct stat wal {};
+  const bool has_wal = ::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0;
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(file_uri(path, has_wal ? "mode=ro" : "mode=ro&immutable=1").c_str(), &raw,
+                                 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
+  ResultsDb db(raw);
+  if (rc != SQLITE_OK) throw UserError("cannot open results database '" + path + "': " + sqlite3_errmsg(raw));
+  sqlite3_busy_timeout(raw, 15000);
+  exec(raw, "PRAGMA query_only=1");
+  const int v = attnlab_version(raw, path);
+  if (v < 0) throw UserError(path + ": not an attnlab results database (no tables)");
+  require_latest(v, path);
+  return db;
+}
+
+int ResultsDb::migrate_file(const std::string& path) {
+  struct stat st {};
+  errno = 0;
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
+    throw UserError(path + ": cannot open (" + (errno ? std::strerror(errno) : "not a regular file") + ")");
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
+  ResultsDb db(raw);
+  if (rc != SQLITE_OK) throw UserError("cannot open results database '" + path + "': " + sqlite3_errmsg(raw));
+  sqlite3_busy_timeout(raw, 15000);
+  const int from = attnlab_version(raw, path);
+  if (from < 0) throw UserError(path + ": not an attnlab results database (no tables)");
+  if (from > kLatestVersion) require_latest(from, path);
+  if (from == kLatestVersion) return from;
+  const std::string bak = path + ".bak";
+  if (::stat(bak.c_str(), &st) == 0) throw UserError(bak + " exists: move it away first (it may be an older backup)");
+  {
+    // The write lock first: no other attnlab can change the file while it is copied.
+    Transaction lock(raw);
+    std::error_code ec;
+    struct stat wal {};
+    if (::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
+      // Committed pages may still sit in the -wal file: SQLite's backup copies the database as it reads.
+      sqlite3* out = nullptr;
+      const int orc = sqlite3_open_v2(bak.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+      ResultsDb backup(out);
+      sqlite3_backup* b = orc == SQLITE_OK ? sqlite3_backup_init(out, "main", raw, "main") : nullptr;
+      const int brc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
+      sqlite3_backup_finish(b);
+      if (brc != SQLITE_DONE) ec = std::make_error_code(std::errc::io_error);
+    } else {
+      std::filesystem::copy_file(path, bak, ec);  // byte for byte
+    }
+    if (ec) {
+      std::remove(bak.c_str());
+      throw UserError("cannot back up '" + path + "' to '" + bak + "': " + ec.message());
+    }
+    lock.commit();
+  }
+  try {
+    db.migrate();
+  } catch (const std::runtime_error& e) {
+    throw UserError(fmt::format("{}: migration failed ({}); the file is unchanged, {} is its copy", path, e.what(), bak));
+  }
+  return from;
+}
+
 ResultsDb ResultsDb::open(const std::string& path) {
   namespace fs = std::filesystem;
   const bool on_disk = path != ":memory:" && path.rfind("file:", 0) != 0;
@@ -168,9 +289,12 @@ ResultsDb ResultsDb::open(const std::string& path) {
   try {
     // Another process may hold the write lock for a moment (a parallel tune); wait instead of failing.
     sqlite3_busy_timeout(raw, 15000);
+    // A file that is not ours, or of another version, is refused before anything is written to it.
+    const int version = attnlab_version(raw, path);
+    if (version >= 0) require_latest(version, path);
     // WAL: readers never block the writer and vice versa, and a crash mid-write leaves the file intact.
     if (on_disk) exec(raw, "PRAGMA journal_mode=WAL");
-    db.migrate();
+    if (version < 0) db.migrate();  // a new file: create the latest schema
   } catch (const UserError&) {
     throw;
   } catch (const std::runtime_error& e) {
@@ -251,7 +375,7 @@ std::optional<nlohmann::json> ResultsDb::profile_metrics(const EvalContext& ctx,
   Stmt s(db_.get(), (std::string("SELECT profile_metrics FROM evaluations WHERE ") + kKeyWhere).c_str());
   bind_key(s, ctx, ctx.source_hash, config);
   if (!s.step() || s.is_null(0)) return std::nullopt;
-  return nlohmann::json::parse(s.text(0));
+  return with_context("results database: profile metrics of " + config.name(), [&] { return nlohmann::json::parse(s.text(0)); });
 }
 
 void ResultsDb::save_checkpoint(const std::string& run_id, const nlohmann::json& state) {
@@ -266,7 +390,7 @@ std::optional<nlohmann::json> ResultsDb::load_checkpoint(const std::string& run_
   Stmt s(db_.get(), "SELECT state FROM tuner_checkpoints WHERE run_id=?1");
   s.bind(1, run_id);
   if (!s.step()) return std::nullopt;
-  return nlohmann::json::parse(s.text(0));
+  return with_context("results database: checkpoint '" + run_id + "'", [&] { return nlohmann::json::parse(s.text(0)); });
 }
 
 std::vector<Evaluation> CachedEvaluator::evaluate(const std::vector<TileConfig>& configs) {

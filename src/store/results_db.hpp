@@ -31,9 +31,18 @@ class ResultsDb {
  public:
   static constexpr int kLatestVersion = 2;
 
-  // Creates the file or migrates it to kLatestVersion. ":memory:" works. UserError when the file cannot
-  // be opened, is not a database, or was written by a newer attnlab.
+  // For writing (attnlab tune): creates the file (or fills an empty one) at kLatestVersion. ":memory:"
+  // works. UserError when the file cannot be opened, is not an attnlab results database, or has another
+  // schema version (older: "run `attnlab db migrate`"; newer: "use a newer attnlab"). Never migrates.
   static ResultsDb open(const std::string& path);
+  // For reading (--replay, --export): opened with SQLITE_OPEN_READONLY (immutable unless a -wal file
+  // shows a writer), so the file's bytes and its directory stay exactly as they were: no WAL switch,
+  // no migration, no -wal/-shm left behind. UserError on a missing, empty, foreign or other-version file.
+  static ResultsDb open_readonly(const std::string& path);
+  // `attnlab db migrate`: copies the file to `path + ".bak"` (UserError if that exists), then migrates
+  // it to kLatestVersion in one transaction. Returns the version it had (== kLatestVersion: no change,
+  // no backup).
+  static int migrate_file(const std::string& path);
   ResultsDb(ResultsDb&&) noexcept;
   ResultsDb& operator=(ResultsDb&&) noexcept;
   ~ResultsDb();

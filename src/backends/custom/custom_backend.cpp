@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "backends/builtin.hpp"
+#include "core/parse.hpp"
 #include "runtime/device.hpp"
 
 namespace attnlab {
@@ -33,7 +34,7 @@ class CustomBackend : public AttentionBackend {
     if (options_.empty()) return default_config(p.head_dim, limits, limits.best_family(), p.causal);
     if (options_.rfind("family=", 0) == 0 && options_.find(',') == std::string::npos)
       return default_config(p.head_dim, limits, parse_family(options_.substr(7)), p.causal);
-    return TileConfig::parse(options_);
+    return with_context(field_value("config", options_), [&] { return TileConfig::parse(options_); });
   }
   std::string name_;
   std::string options_;

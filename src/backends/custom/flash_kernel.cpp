@@ -31,9 +31,11 @@ CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, c
                              const std::string& kernel_source) {
   if (auto why = cfg.constraint_violation(head_dim, ArchLimits::for_arch(arch)); !why.empty())
     throw UserError(fmt::format("config {} is invalid for d={} on {}: {}", cfg.name(), head_dim, arch, why));
-  return compile({fmt::format("flash_{}{}_{}_{}_d{}", v == FlashVariant::micro ? "micro" : "fwd",
-                              kernel_source.empty() ? "" : "_proposed", cfg.name(), dtype_name(dtype), head_dim),
-                  flash_entry_source(cfg, dtype, head_dim, v, kernel_source), arch, {}});
+  CompileRequest req{fmt::format("flash_{}{}_{}_{}_d{}", v == FlashVariant::micro ? "micro" : "fwd",
+                                  kernel_source.empty() ? "" : "_proposed", cfg.name(), dtype_name(dtype), head_dim),
+                      flash_entry_source(cfg, dtype, head_dim, v, kernel_source), arch, {}};
+  req.untrusted = !kernel_source.empty();  // a proposer's source: includes restricted (include_policy.hpp)
+  return compile(req);
 }
 
 std::vector<std::string> precompile(const std::vector<CompileJob>& jobs, const std::string& arch, unsigned threads) {

@@ -1,0 +1,41 @@
+#include "io/regular_file.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace attnlab {
+
+std::optional<std::string> read_regular_file(const std::string& path, size_t max_bytes, std::string* why) {
+  std::string reason;
+  std::optional<std::string> out;
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  struct stat st {};
+  if (fd < 0) reason = std::strerror(errno);
+  else if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) reason = "not a regular file";
+  else if (size_t(st.st_size) > max_bytes) reason = "larger than " + std::to_string(max_bytes) + " bytes";
+  else {
+    std::string s(size_t(st.st_size), '\0');
+    size_t done = 0;
+    for (ssize_t n; done < s.size() && (n = ::read(fd, s.data() + done, s.size() - done)) != 0;) {
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        reason = std::strerror(errno);
+        break;
+      }
+      done += size_t(n);
+    }
+    if (reason.empty()) {
+      s.resize(done);
+      out = std::move(s);
+    }
+  }
+  if (fd >= 0) ::close(fd);
+  if (why) *why = reason;
+  return out;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,145 @@
+// Hostile and careless invocations (issue 9): every bad numeric value, size or config name of every
+// subcommand is refused at parse time, before the GPU, an input's data or an output is touched: exit
+// status 2 and exactly one line "attnlab: error: ..." that names the flag, never a signal, a core dump,
+// a stack trace or a bare "stoi" / nlohmann / bad_alloc message. Runs the real binary.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "io/npy.hpp"
+#include "test_helpers.hpp"
+
+namespace attnlab {
+namespace {
+
+struct Probe {
+  std::string args;
+  std::string fragment;  // what the one line must contain (the flag or the reason)
+};
+
+void expect_one_line_error(const Probe& p) {
+  const auto r = test::run_cli(p.args);
+  EXPECT_EQ(r.exit_code, 2) << p.args << "\n" << r.output;
+  std::string out = r.output;
+  while (!out.empty() && out.back() == '\n') out.pop_back();
+  EXPECT_EQ(out.find('\n'), std::string::npos) << p.args << ": more than one line:\n" << r.output;
+  EXPECT_EQ(out.rfind("attnlab: error: ", 0), 0u) << p.args << "\n" << r.output;
+  EXPECT_NE(out.find(p.fragment), std::string::npos) << p.args << ": no '" << p.fragment << "' in\n" << r.output;
+  for (const char* bad : {"stoi", "json.exception", "bad_alloc", "terminate called", "core dumped", "Aborted"})
+    EXPECT_EQ(out.find(bad), std::string::npos) << p.args << ": '" << bad << "' in\n" << r.output;
+}
+
+}  // namespace
+
+TEST(CliHostile, NumericFlagsOfEverySubcommand) {
+  const std::vector<Probe> probes = {
+      // compare: the SIGFPE of `tokens % 0` and its relatives
+      {"compare --seqlens 0", "--seqlens"},
+      {"compare --seqlens=-1", "--seqlens"},
+      {"compare --seqlens=-1 --tokens=-2147483648", "--seqlens"},
+      {"compare --tokens=-2147483648", "--tokens"},
+      {"compare --tokens 99999999999", "--tokens"},
+      {"compare --seqlens 512,0", "--seqlens"},
+      {"compare --seqlens abc", "--seqlens"},
+      {"compare --hidden 0", "--hidden"},
+      {"compare --head-dims=-64", "--head-dims"},
+      {"compare --max-time nan", "--max-time"},
+      {"compare --max-time=-1", "--max-time"},
+      {"compare --max-time inf", "--max-time"},
+      {"compare --backends custom --tokens 134217728 --seqlens 512", "grid z limit"},
+      {"compare --backends custom --custom-config m99999999999n64w4s2-swz-qsm", "--custom-config"},
+      // bench
+      {"bench --shape 1,1,99999999999,64", "--shape"},
+      {"bench --shape=-1,2,128,64", "--shape"},
+      {"bench --shape 65536,1,128,64", "grid z limit"},
+      {"bench --shape 1,65536,128,64", "grid y limit"},
+      {"bench --heads-k 0", "--heads-k"},
+      {"bench --heads-k=-3", "--heads-k"},
+      {"bench --repeat 0", "--repeat"},
+      {"bench --graph=-1", "--graph"},
+      {"bench --max-time 0", "--max-time"},
+      {"bench --configs m99999999999n64w4s2-swz-qsm", "--configs"},
+      {"bench --no-such-flag", "--no-such-flag"},
+      // check, micro, configs
+      {"check --head-dim 99999999999", "--head-dim"},
+      {"check --seed=-1", "--seed"},
+      {"check --configs m99999999999n64w4s2-swz-qsm", "--configs"},
+      {"micro --keys 0", "--keys"},
+      {"micro --top-k=-5", "--top-k"},
+      {"micro --max-time 1e999", "--max-time"},
+      {"micro --full-shape 1,1,1,64,1,1", "expected B,H"},
+      {"configs --head-dim=-1", "--head-dim"},
+      // tune
+      {"tune --budget=-1", "--budget"},
+      {"tune --population 0", "--population"},
+      {"tune --replay-seeds 0", "--replay-seeds"},
+      {"tune --top-k=-5", "--top-k"},
+      {"tune --time=-1", "--time"},
+      {"tune --rng-seed=-1", "--rng-seed"},
+      {"tune --max-time 0", "--max-time"},
+      {"tune --heads-k 99999", "--heads-k"},
+      {"tune --shape 1,1,1,1,1,1", "expected B,H"},
+      // run, db
+      {"run --q q.npy --k k.npy --v v.npy --out o.npy --scale=-1", "--scale"},
+      {"run --q q.npy --k k.npy --v v.npy --out o.npy --scale nan", "--scale"},
+      {"db migrate /nonexistent/x.db", "/nonexistent/x.db: cannot open"},
+      {"db", "subcommand"},
+  };
+  for (const auto& p : probes) expect_one_line_error(p);
+}
+
+TEST(CliHostile, FilesWithWrongContentNameTheFile) {
+  const std::string dir = ::testing::TempDir();
+  const std::string empty_list = dir + "/hostile_list.json", wrong_type = dir + "/hostile_type.json",
+                    huge = dir + "/hostile_huge.json";
+  std::ofstream(empty_list) << "[]";
+  std::ofstream(wrong_type) << R"({"schema": "attnlab.micro/1", "top_k": [{"config": 5}]})";
+  std::ofstream(huge) << R"({"schema": "attnlab.micro/1", "top_k": [{"config": "m99999999999n64w4s2-swz-qsm"}]})";
+  expect_one_line_error({"tune --seed-from " + empty_list, empty_list + ": not a micro_best.json"});
+  expect_one_line_error({"tune --seed-from " + wrong_type, wrong_type + ": top_k[0].config"});
+  expect_one_line_error({"tune --seed-from " + huge, huge + ": top_k[0].config"});
+}
+
+// A pipe can be read only once: run reads it whole (in chunks) instead of header first, then data.
+TEST(CliHostile, RunReadsInputsFromAPipe) {
+  const std::string dir = ::testing::TempDir();
+  std::vector<float> v(1 * 8 * 2 * 64, 0.25f);
+  write_npy(dir + "/pipe_q.npy", npy_from_float(v, {1, 8, 2, 64}, "<f2"));
+  const std::string fifo = dir + "/pipe_q.fifo";
+  std::filesystem::remove(fifo);
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  std::thread writer([&] {  // writes once attnlab has opened the FIFO; gives up after 20 s, never hangs
+    std::ifstream in(dir + "/pipe_q.npy", std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (int tries = 0; tries < 2000; ++tries) {
+      const int fd = open(fifo.c_str(), O_WRONLY | O_NONBLOCK);
+      if (fd < 0) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      fcntl(fd, F_SETFL, 0);
+      for (size_t done = 0; done < bytes.size();) {
+        const ssize_t n = write(fd, bytes.data() + done, bytes.size() - done);
+        if (n <= 0) break;
+        done += size_t(n);
+      }
+      close(fd);
+      return;
+    }
+  });
+  const auto r = test::run_cli("run --q " + fifo + " --k " + dir + "/pipe_q.npy --v " + dir + "/pipe_q.npy --out " + dir +
+                               "/pipe_o.npy");
+  writer.join();
+  if (test::has_gpu()) EXPECT_EQ(r.exit_code, 0) << r.output;
+  else EXPECT_NE(r.output.find("no CUDA device"), std::string::npos) << r.output;  // inputs read and checked
+}
+
+}  // namespace attnlab
