@@ -46,7 +46,7 @@ TEST(Adversarial, EveryCandidateCompilesForSm80) {
   for (const auto& name : kSuite) {
     const std::string text = read_source_file((kDir / (name + ".cuh")).string());
     try {
-      const auto k = compile_flash(cfg, DType::fp16, 64, "sm_80", FlashVariant::full, text);
+      const auto k = compile_flash(cfg, DType::f16, 64, "sm_80", FlashVariant::full, text);
       EXPECT_GT(k.resources.registers, 0) << name;
     } catch (const CompileError& e) {
       ADD_FAILURE() << name << ": " << e.what() << "\n" << e.log().substr(0, 1500);

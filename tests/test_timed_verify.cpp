@@ -16,7 +16,7 @@ using namespace attnlab;
 
 namespace {
 // A small "gated" output: O values i/64 in fp16, LSE 1.5 + i.
-OutputSnapshot gated_output(DType t = DType::fp16, size_t n = 256, size_t rows = 8) {
+OutputSnapshot gated_output(DType t = DType::f16, size_t n = 256, size_t rows = 8) {
   OutputSnapshot s;
   for (size_t i = 0; i < n; ++i) s.o.push_back(to_bits(t, float(i % 64) / 64.f));
   for (size_t i = 0; i < rows; ++i) s.lse.push_back(1.5f + float(i));
@@ -32,21 +32,21 @@ HostAttnOutput reference_of(const OutputSnapshot& s, DType t) {
 
 TEST(TimedVerify, BitwiseAcceptsOnlyIdenticalBits) {
   const OutputSnapshot g = gated_output();
-  EXPECT_TRUE(diff_bitwise(g, g, DType::fp16).ok);
+  EXPECT_TRUE(diff_bitwise(g, g, DType::f16).ok);
   OutputSnapshot t = g;
-  t.o[10] = to_bits(DType::fp16, from_bits(DType::fp16, t.o[10]) + 0.25f);
-  const OutputDiff d = diff_bitwise(t, g, DType::fp16);
+  t.o[10] = to_bits(DType::f16, from_bits(DType::f16, t.o[10]) + 0.25f);
+  const OutputDiff d = diff_bitwise(t, g, DType::f16);
   EXPECT_FALSE(d.ok);
   EXPECT_EQ(d.differing, 1u);
   EXPECT_NEAR(d.max_abs, 0.25, 1e-3);
   // One ulp of LSE, and -0 vs +0, are differences too.
   OutputSnapshot l = g;
   l.lse[3] = std::nextafter(l.lse[3], 100.f);
-  EXPECT_EQ(diff_bitwise(l, g, DType::fp16).differing, 1u);
+  EXPECT_EQ(diff_bitwise(l, g, DType::f16).differing, 1u);
   OutputSnapshot z = g;
   z.o[0] = 0x8000;  // -0.0 where the gate wrote +0.0
-  EXPECT_FALSE(diff_bitwise(z, g, DType::fp16).ok);
-  EXPECT_THROW(diff_bitwise(gated_output(DType::fp16, 128), g, DType::fp16), std::invalid_argument);
+  EXPECT_FALSE(diff_bitwise(z, g, DType::f16).ok);
+  EXPECT_THROW(diff_bitwise(gated_output(DType::f16, 128), g, DType::f16), std::invalid_argument);
 }
 
 TEST(TimedVerify, PoisonLeftInPlaceIsCountedAsNaN) {
@@ -67,7 +67,7 @@ TEST(TimedVerify, PoisonLeftInPlaceIsCountedAsNaN) {
 }
 
 TEST(TimedVerify, ToleranceModeUsesTheGatesMetrics) {
-  const DType t = DType::fp16;
+  const DType t = DType::f16;
   const OutputSnapshot g = gated_output(t);
   const HostAttnOutput ref = reference_of(g, t);
   EXPECT_TRUE(diff_tolerance(g, ref, t).ok);

@@ -63,7 +63,7 @@ const char* kCanned = R"JSON({"schema": "attnlab.peer/1", "torch": "2.11.0+cu130
   "timing": {"median_us": 1500.5, "min_us": 1490.0, "q1_us": 1495.0, "q3_us": 1505.0, "max_us": 1512.5,
              "mean_us": 1501.0,
              "rel_stdev": 0.004, "samples": 3, "stop": "converged", "raw_us": [1490.0, 1500.5, 1512.5],
-             "host_guard_us": 60.0},
+             "host_guard_us": 60.0, "kernel_sum_us": 1480.2, "method": "events+spin", "host_overhead": false},
   "tflops": 366.3},
  {"backend": "torch-efficient", "batch": 1, "heads": 32, "heads_k": 8, "seqlen_q": 128, "seqlen_k": 256,
   "head_dim": 256, "dtype": "fp16", "causal": true, "scale": 0.1, "status": "skipped",
@@ -127,6 +127,9 @@ TEST(TorchPeer, ParsesCannedResponse) {
   EXPECT_EQ(r[0].timing->stop, "converged");
   EXPECT_DOUBLE_EQ(r[0].timing->max_us, 1512.5);
   EXPECT_TRUE(r[0].timing->warning.empty());
+  EXPECT_EQ(r[0].timing->kernel_sum_us, 1480.2);  // torch.profiler's kernel durations next to the events
+  EXPECT_EQ(r[0].timing->method, "events+spin");
+  EXPECT_FALSE(r[0].timing->host_overhead);
   EXPECT_DOUBLE_EQ(*r[0].tflops, 366.3);
   EXPECT_EQ(r[0].kernels.size(), 2u);
   EXPECT_NE(r[0].describe().find("H100"), std::string::npos);

@@ -1,5 +1,6 @@
 #include "check/sanitizer.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <regex>

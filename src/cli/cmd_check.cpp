@@ -31,6 +31,19 @@ struct Opts {
   bool sanitize = false;
 };
 
+std::vector<TileConfig> select_configs(const Opts& o, int d, const ArchLimits& limits) {
+  if (o.configs.size() == 1 && o.configs[0] == "all") return valid_space(d, limits);
+  if (o.configs.size() == 1 && o.configs[0] == "default") return {default_config(d, limits)};
+  std::vector<TileConfig> out;
+  for (auto& name : o.configs) {
+    auto c = TileConfig::parse(name);
+    if (auto why = c.constraint_violation(d, limits); !why.empty())
+      throw UserError(fmt::format("config {} is invalid for d={} on {}: {}", name, d, limits.arch, why));
+    out.push_back(c);
+  }
+  return out;
+}
+
 // Every selected config under compute-sanitizer; throws CLI::RuntimeError(1) on any finding.
 void run_sanitize(const Opts& o, const DeviceInfo& dev, const ArchLimits& limits) {
   int total = 0, failed = 0;
@@ -45,7 +58,7 @@ void run_sanitize(const Opts& o, const DeviceInfo& dev, const ArchLimits& limits
         fmt::print("{:<5} {:>4} {:<24} {:<6} {:>6.1f} s  {}\n", dt_name, d, c.name(), r.clean ? "clean" : "FAIL", r.seconds,
                    r.clean ? "" : r.error);
         std::fflush(stdout);
-        all.push_back({{"config", c.name()}, {"dtype", dt_name}, {"head_dim", d}, {"clean", r.clean},
+        all.push_back(nlohmann::json{{"config", c.name()}, {"dtype", dt_name}, {"head_dim", d}, {"clean", r.clean},
                        {"error", r.error}, {"seconds", r.seconds}, {"device", dev.name}});
       }
   if (!o.json.empty()) {
@@ -55,19 +68,6 @@ void run_sanitize(const Opts& o, const DeviceInfo& dev, const ArchLimits& limits
   }
   fmt::print("{} of {} configs clean under {}\n", total - failed, total, fmt::join(sanitizer_tools(), ", "));
   if (failed) throw CLI::RuntimeError(1);
-}
-
-std::vector<TileConfig> select_configs(const Opts& o, int d, const ArchLimits& limits) {
-  if (o.configs.size() == 1 && o.configs[0] == "all") return valid_space(d, limits);
-  if (o.configs.size() == 1 && o.configs[0] == "default") return {default_config(d, limits)};
-  std::vector<TileConfig> out;
-  for (auto& name : o.configs) {
-    auto c = TileConfig::parse(name);
-    if (auto why = c.constraint_violation(d, limits); !why.empty())
-      throw UserError(fmt::format("config {} is invalid for d={} on {}: {}", name, d, limits.arch, why));
-    out.push_back(c);
-  }
-  return out;
 }
 
 std::string shape_label(const AttnProblem& p) {

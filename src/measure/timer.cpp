@@ -110,8 +110,12 @@ Measurement measure(const std::function<void(cudaStream_t)>& launch, const Measu
   } trace_guard{trace};
   if (trace) {
     trace->start();
-    if (trace->available()) m.kernel_trace = "cupti";
-    else m.kernel_trace = "unavailable: " + trace->why(), trace = nullptr;
+    if (trace->available()) {
+      m.kernel_trace = "cupti";
+    } else {
+      m.kernel_trace = "unavailable: " + trace->why();
+      trace = nullptr;
+    }
   }
   std::vector<double> history;
   double gpu_s = 0, clock_sum = 0;

@@ -1,5 +1,6 @@
 #include "measure/verified_timing.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <random>
 #include <set>

@@ -31,11 +31,13 @@ int run_sanitize_target(const TileConfig& cfg, DType dtype, int head_dim, const 
   const DeviceInfo dev = require_device();
   const FlashKernel k(cfg, dtype, head_dim, dev.arch(), FlashVariant::full,
                       source_file.empty() ? "" : read_source_file(source_file));
+  // Both cases alive at once: distinct buffers, so no launch sees the addresses of the one before.
+  const CheckCase plain(gate_shape(dtype, head_dim, false), fresh_seed(), dev.arch());
+  const CheckCase causal(gate_shape(dtype, head_dim, true), fresh_seed(), dev.arch());
   int failed = 0;
-  for (bool causal : {false, true}) {
-    const AttnProblem p = gate_shape(dtype, head_dim, causal);  // CPU reference: fast
-    const CheckResult r = CheckCase(p, fresh_seed(), dev.arch()).check(k);
-    std::cerr << fmt::format("sanitize-run {} {}: {}{}\n", cfg.name(), p.describe(), r.pass ? "pass" : "FAIL",
+  for (const CheckCase* c : {&plain, &causal}) {
+    const CheckResult r = c->check(k);  // CPU reference: fast
+    std::cerr << fmt::format("sanitize-run {} {}: {}{}\n", cfg.name(), c->problem().describe(), r.pass ? "pass" : "FAIL",
                              r.error.empty() ? "" : " (" + r.error + ")");
     failed += !r.pass;
   }
