@@ -11,7 +11,10 @@ B=${B:-./build/attnlab}
 SHAPE=${SHAPE:-2,16,2048,2048,128}          # B,H,Sq,Sk,d (target; the gate adds 333x517 tails)
 CFG=${CFG:-m128n64w4s2-swz-qsm}             # tile config every adversarial source is compiled with
 HONEST=${HONEST:-m128n64w4s2-swz-qsm m128n64w8s2-swz-qsm m64n64w4s2-swz-qsm}
-ADV=$(ls tests/adversarial/*.cuh)
+# The suite is stored as edits of the built-in kernel; a proposer hands in full files: write them.
+mkdir -p "$OUT/adv_src"
+for f in tests/adversarial/*.cuh; do $B variant-source "$f" -o "$OUT/adv_src/$(basename "$f")"; done
+ADV=$(ls "$OUT"/adv_src/*.cuh)
 N=$(( $(echo $ADV | wc -w) + $(echo $HONEST | wc -w) ))
 
 # Generation 0 answers every candidate; later generations none (the budget is exactly N).

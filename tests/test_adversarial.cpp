@@ -1,13 +1,15 @@
-// The adversarial suite (tests/adversarial/*.cuh): every listed candidate is present, marked, different
-// from the built-in kernel, and compiles through the source-candidate NVRTC path for sm_80 — so on the
-// GPU it is rejected for what it does, not for failing to build. scripts/device-adversarial.sh runs them.
+// The adversarial suite (tests/adversarial/*.cuh, edits of the built-in kernel shell): every listed
+// candidate is present, marked, applies to the current kernel, differs from it, and compiles through the
+// source-candidate NVRTC path for sm_80 — so on the GPU it is rejected for what it does, not for failing
+// to build. scripts/device-adversarial.sh runs them. Also the edit format itself (search/source_edits).
 #include <gtest/gtest.h>
 
 #include <filesystem>
 
 #include "backends/custom/flash_kernel.hpp"
-#include "runtime/embedded_kernels.hpp"
+#include "core/error.hpp"
 #include "search/gpu_evaluator.hpp"
+#include "search/source_edits.hpp"
 
 namespace attnlab {
 
@@ -16,27 +18,31 @@ namespace fs = std::filesystem;
 const fs::path kDir = fs::path(__FILE__).parent_path() / "adversarial";
 const std::vector<std::string> kSuite = {"state_counter", "output_cache", "race_no_sync",   "oob_read",       "oob_write",
                                          "shape_shortcut", "writes_inputs", "nan_rows", "hang_after_gate"};
-std::string builtin_kernel_text() {
-  for (auto& f : embedded_kernel_headers())
-    if (f.path == "sm80/flash_fwd_kernel.cuh") return f.text;
-  return {};
-}
 }  // namespace
 
-TEST(Adversarial, SuiteFilesArePresentAndMarked) {
-  const std::string builtin = builtin_kernel_text();
-  ASSERT_FALSE(builtin.empty());
+TEST(SourceEdits, ReplaceAndPreludeApplyExactlyOnce) {
+  const std::string base = "#pragma once\nnamespace attnlab::sm80 {\nint a = 1;\nint b = 2;\n}\n";
+  const std::string edits = "// header\n//@@ prelude\nint pre;\n//@@ end\n//@@ replace\nint b = 2;\n//@@ with\nint b = 3;\n//@@ end\n";
+  EXPECT_EQ(apply_source_edits(base, edits),
+            "// header\n#pragma once\nnamespace attnlab::sm80 {\nint pre;\nint a = 1;\nint b = 3;\n}\n");
+  EXPECT_THROW(apply_source_edits(base, "//@@ replace\nint c;\n//@@ with\n\n//@@ end\n"), UserError);  // missing
+  EXPECT_THROW(apply_source_edits(base + base, "//@@ replace\nint a = 1;\n//@@ with\n\n//@@ end\n"), UserError);
+  EXPECT_THROW(apply_source_edits(base, "//@@ replace\nint a = 1;\n"), UserError);  // not closed
+  EXPECT_THROW(apply_source_edits(base, "//@@ bogus\n"), UserError);
+}
+
+TEST(Adversarial, SuiteFilesArePresentMarkedAndApply) {
   size_t on_disk = 0;
   for (auto& e : fs::directory_iterator(kDir)) on_disk += e.path().extension() == ".cuh";
-  EXPECT_EQ(on_disk, kSuite.size()) << "a new adversarial candidate must be listed here and in the device script";
+  EXPECT_EQ(on_disk, kSuite.size()) << "a new adversarial candidate must be listed here";
   for (const auto& name : kSuite) {
     const fs::path path = kDir / (name + ".cuh");
     ASSERT_TRUE(fs::is_regular_file(path)) << path;
-    const std::string text = read_source_file(path.string());
-    EXPECT_EQ(text.rfind("// ADVERSARIAL SOURCE CANDIDATE '" + name + "'", 0), 0u) << name;
-    EXPECT_NE(text.find("// Expected: rejected"), std::string::npos) << name;
-    EXPECT_NE(text.find("ADVERSARIAL", 100), std::string::npos) << name << ": the change is not marked";
-    EXPECT_NE(text.find("flash_fwd_impl"), std::string::npos) << name << ": not a kernel-shell replacement";
+    const std::string edits = read_source_file(path.string());
+    EXPECT_EQ(edits.rfind("// ADVERSARIAL SOURCE CANDIDATE '" + name + "'", 0), 0u) << name;
+    EXPECT_NE(edits.find("// Expected: rejected"), std::string::npos) << name;
+    const std::string text = builtin_kernel_with_edits(edits);  // throws if the kernel moved under the edit
+    EXPECT_NE(text.find("ADVERSARIAL", 200), std::string::npos) << name << ": the change is not marked";
     EXPECT_NE(evaluation_source_hash(text), evaluation_source_hash("")) << name;
   }
 }
@@ -44,7 +50,7 @@ TEST(Adversarial, SuiteFilesArePresentAndMarked) {
 TEST(Adversarial, EveryCandidateCompilesForSm80) {
   const auto cfg = TileConfig::parse("m64n32w4s2-swz-qsm");
   for (const auto& name : kSuite) {
-    const std::string text = read_source_file((kDir / (name + ".cuh")).string());
+    const std::string text = builtin_kernel_with_edits(read_source_file((kDir / (name + ".cuh")).string()));
     try {
       const auto k = compile_flash(cfg, DType::f16, 64, "sm_80", FlashVariant::full, text);
       EXPECT_GT(k.resources.registers, 0) << name;
