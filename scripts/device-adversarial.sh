@@ -39,6 +39,12 @@ for c in $HONEST; do
   $B bench --config "$c" --shape "$SHAPE" --max-time 1 --json "$OUT/honest_$c.json" > /dev/null 2>> "$OUT/adv_bench.log"
 done
 
+# The honest default config under compute-sanitizer too (what `check --sanitize` does for built-ins).
+if [ "${SANITIZE_BUILTIN:-1}" = 1 ]; then
+  $B check --sanitize --configs default --head-dim 128 --dtype bf16 --json "$OUT/sanitize_builtin.json" \
+    > "$OUT/sanitize_builtin.txt" 2>&1; echo "check --sanitize rc=$?"; tail -2 "$OUT/sanitize_builtin.txt"
+fi
+
 python3 - "$OUT" "$HONEST" <<'PY'
 import csv, json, os, re, sys
 out, honest = sys.argv[1], sys.argv[2].split()
