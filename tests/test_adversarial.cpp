@@ -11,6 +11,7 @@
 #include "core/error.hpp"
 #include "search/gpu_evaluator.hpp"
 #include "search/source_edits.hpp"
+#include "test_helpers.hpp"
 
 namespace attnlab {
 
@@ -46,6 +47,17 @@ TEST(Adversarial, SuiteFilesArePresentMarkedAndApply) {
     EXPECT_NE(text.find("ADVERSARIAL", 200), std::string::npos) << name << ": the change is not marked";
     EXPECT_NE(evaluation_source_hash(text), evaluation_source_hash("")) << name;
   }
+}
+
+TEST(Adversarial, VariantSourceWritesTheFullCandidate) {
+  const std::string file = (kDir / "oob_read.cuh").string();
+  const auto out = fs::path(::testing::TempDir()) / "oob_read_full.cuh";
+  const auto r = test::run_cli("variant-source " + file + " -o " + out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(read_source_file(out.string()), builtin_kernel_with_edits(read_source_file(file)));
+  const auto bad = test::run_cli("variant-source /nonexistent/edits.cuh");
+  EXPECT_NE(bad.exit_code, 0);
+  EXPECT_NE(bad.output.find("cannot open"), std::string::npos) << bad.output;
 }
 
 TEST(Adversarial, EveryCandidateCompilesForSm80) {

@@ -163,7 +163,7 @@ void add_check(CLI::App& app) {
     if (failed) throw CLI::RuntimeError(1);
   });
 
-  auto* run = app.add_subcommand("sanitize-run", "");  // empty description: hidden from --help
+  auto* run = app.add_subcommand("sanitize-run", "")->group("");  // hidden from --help
   auto cfg = std::make_shared<std::string>();
   auto dtype = std::make_shared<std::string>("bf16");
   auto head_dim = std::make_shared<int>(128);

@@ -218,7 +218,7 @@ void add_tune(CLI::App& app) {
     else run_tune(*o, p);
   });
 
-  auto* worker = app.add_subcommand("eval-worker", "");  // empty description: hidden from --help
+  auto* worker = app.add_subcommand("eval-worker", "")->group("");  // hidden from --help
   auto w = std::make_shared<Opts>();
   worker->add_option("--shape", w->shape);
   worker->add_option("--heads-k", w->heads_k);
