@@ -50,7 +50,8 @@ void CUPTIAPI buffer_completed(CUcontext, uint32_t, uint8_t* buffer, size_t, siz
 KernelTrace::KernelTrace() {
   void* lib = nullptr;
   for (const char* name : {"libcupti.so", "libcupti.so.13", "/usr/local/cuda/extras/CUPTI/lib64/libcupti.so",
-                           "/usr/local/cuda/lib64/libcupti.so", "/usr/local/cuda/targets/x86_64-linux/lib/libcupti.so"})
+                           "/usr/local/cuda/lib64/libcupti.so", "/usr/local/cuda/lib/libcupti.so",
+                           "/usr/local/cuda/targets/x86_64-linux/lib/libcupti.so"})
     if ((lib = dlopen(name, RTLD_NOW | RTLD_LOCAL))) break;
   if (!lib) {
     why_ = "libcupti not found";
