@@ -17,6 +17,10 @@ for f in tests/adversarial/*.cuh; do $B variant-source "$f" -o "$OUT/adv_src/$(b
 ADV=$(ls "$OUT"/adv_src/*.cuh)
 N=$(( $(echo $ADV | wc -w) + $(echo $HONEST | wc -w) ))
 
+# GPU unit tests of the checked timing path and the gate (C++ cheating backends; ~20 s).
+${TESTS:-./build/attnlab_tests} --gtest_filter='VerifiedTiming.*:Gpu.GateRejectsWrongKernels' > "$OUT/adv_gpu_tests.txt" 2>&1
+echo "gpu tests rc=$?"; grep -E "^\[  (PASSED|FAILED) " "$OUT/adv_gpu_tests.txt"
+
 # Generation 0 answers every candidate; later generations none (the budget is exactly N).
 python3 - "$OUT" "$CFG" "$HONEST" $ADV <<'PY'
 import json, os, sys
