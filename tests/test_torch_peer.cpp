@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/torch_peer.hpp"
+#include "core/process.hpp"
 #include "core/error.hpp"
 #include "measure/stats.hpp"
 
@@ -33,7 +34,7 @@ struct EnvGuard {
   ~EnvGuard() { old ? setenv(name.c_str(), old->c_str(), 1) : unsetenv(name.c_str()); }
 };
 
-bool have_python3() { return detail::run_process({"python3", "-c", "pass"}, "").exit_code == 0; }
+bool have_python3() { return run_process({"python3", "-c", "pass"}).exit_code == 0; }
 
 // A directory with a `torch` package whose import fails: on PYTHONPATH it hides an installed torch.
 std::string no_torch_dir() {
@@ -62,7 +63,7 @@ const char* kCanned = R"JSON({"schema": "attnlab.peer/1", "torch": "2.11.0+cu130
   "timing": {"median_us": 1500.5, "min_us": 1490.0, "q1_us": 1495.0, "q3_us": 1505.0, "max_us": 1512.5,
              "mean_us": 1501.0,
              "rel_stdev": 0.004, "samples": 3, "stop": "converged", "raw_us": [1490.0, 1500.5, 1512.5],
-             "host_guard_us": 60.0},
+             "host_guard_us": 60.0, "kernel_sum_us": 1480.2, "method": "events+spin", "host_overhead": false},
   "tflops": 366.3},
  {"backend": "torch-efficient", "batch": 1, "heads": 32, "heads_k": 8, "seqlen_q": 128, "seqlen_k": 256,
   "head_dim": 256, "dtype": "fp16", "causal": true, "scale": 0.1, "status": "skipped",
@@ -126,6 +127,9 @@ TEST(TorchPeer, ParsesCannedResponse) {
   EXPECT_EQ(r[0].timing->stop, "converged");
   EXPECT_DOUBLE_EQ(r[0].timing->max_us, 1512.5);
   EXPECT_TRUE(r[0].timing->warning.empty());
+  EXPECT_EQ(r[0].timing->kernel_sum_us, 1480.2);  // torch.profiler's kernel durations next to the events
+  EXPECT_EQ(r[0].timing->method, "events+spin");
+  EXPECT_FALSE(r[0].timing->host_overhead);
   EXPECT_DOUBLE_EQ(*r[0].tflops, 366.3);
   EXPECT_EQ(r[0].kernels.size(), 2u);
   EXPECT_NE(r[0].describe().find("H100"), std::string::npos);
@@ -191,17 +195,17 @@ TEST(TorchPeer, RejectsMalformedResponses) {
 TEST(TorchPeer, ScriptWithoutTorchExitsWithMessage) {
   if (!have_python3()) GTEST_SKIP() << "no python3";
   ASSERT_TRUE(fs::exists(kScript)) << kScript;
-  const auto syntax = detail::run_process(
-      {"python3", "-c", "import ast,sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])", kScript.string()}, "");
+  const auto syntax = run_process(
+      {"python3", "-c", "import ast,sys; ast.parse(open(sys.argv[1]).read(), sys.argv[1])", kScript.string()});
   EXPECT_EQ(syntax.exit_code, 0) << syntax.err;
 
   EnvGuard pythonpath("PYTHONPATH", no_torch_dir());
-  const auto r = detail::run_process({"python3", "-B", kScript.string()}, peer_request_json(some_cases(), 1.0));
+  const auto r = run_process({"python3", "-B", kScript.string()}, {.stdin_data = peer_request_json(some_cases(), 1.0)});
   EXPECT_EQ(r.exit_code, 3) << r.err;
   EXPECT_NE(r.err.find("cannot import torch"), std::string::npos) << r.err;
   EXPECT_TRUE(r.out.empty()) << r.out;  // stdout carries only the response JSON
 
-  const auto m = detail::run_process({"python3", "-B", kScript.string()}, "{\"cases\": 5}");
+  const auto m = run_process({"python3", "-B", kScript.string()}, {.stdin_data = "{\"cases\": 5}"});
   EXPECT_EQ(m.exit_code, 2) << m.err;
   EXPECT_NE(m.err.find("malformed request"), std::string::npos) << m.err;
   EXPECT_TRUE(m.out.empty()) << m.out;
@@ -255,7 +259,7 @@ TEST(TorchPeer, ScriptStatsMatchCore) {
       "        if reason: break\n"
       "    out.append({'n': len(samples), 'reason': reason, 'stats': p.summarize(samples)})\n"
       "print(json.dumps(out))\n";
-  const auto r = detail::run_process({"python3", "-B", "-c", code, kScript.parent_path().string()}, req.dump());
+  const auto r = run_process({"python3", "-B", "-c", code, kScript.parent_path().string()}, {.stdin_data = req.dump()});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const json py = json::parse(r.out);
   ASSERT_EQ(py.size(), seqs.size());

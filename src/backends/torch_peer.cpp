@@ -1,23 +1,16 @@
 #include "backends/torch_peer.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <iostream>
 #include <limits>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "core/error.hpp"
+#include "core/process.hpp"
 
 namespace attnlab {
 
@@ -144,6 +137,9 @@ PeerTiming timing_from_json(const Reader& r, const json& j, const std::string& w
     r.fail(where, fmt::format("{} raw samples for \"samples\": {}", t.raw_us.size(), t.samples));
   if (j.contains("host_guard_us")) t.host_guard_us = r.number(j, "host_guard_us", where);
   if (j.contains("warning")) t.warning = r.string(j, "warning", where);
+  if (auto k = r.opt_number(j, "kernel_sum_us", where)) t.kernel_sum_us = *k;
+  if (j.contains("method")) t.method = r.string(j, "method", where);
+  if (j.contains("host_overhead")) t.host_overhead = r.boolean(j, "host_overhead", where);
   return t;
 }
 
@@ -254,80 +250,12 @@ std::vector<PeerResult> parse_peer_response(const std::string& text) {
   return out;
 }
 
-namespace detail {
-
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_data, bool forward_stderr) {
-  ProcessResult res;
-  if (argv.empty()) return res;
-  // stdin comes from an unlinked temporary file: the child can never block us on a full pipe.
-  std::string path = (fs::temp_directory_path() / "attnlab-peer-XXXXXX").string();
-  const int in = mkstemp(path.data());
-  if (in < 0) throw UserError(fmt::format("cannot create a temporary file: {}", std::strerror(errno)));
-  unlink(path.c_str());
-  for (size_t off = 0; off < stdin_data.size();) {
-    const ssize_t n = write(in, stdin_data.data() + off, stdin_data.size() - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      close(in);
-      throw UserError(fmt::format("cannot write a temporary file: {}", std::strerror(errno)));
-    }
-    off += size_t(n);
-  }
-  lseek(in, 0, SEEK_SET);
-  int outp[2], errp[2];
-  if (pipe2(outp, O_CLOEXEC) != 0 || pipe2(errp, O_CLOEXEC) != 0) {
-    close(in);
-    throw UserError(fmt::format("pipe failed: {}", std::strerror(errno)));
-  }
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  const pid_t pid = fork();
-  if (pid == 0) {  // child: only async-signal-safe calls until exec
-    dup2(in, 0), dup2(outp[1], 1), dup2(errp[1], 2);
-    execvp(args[0], args.data());
-    const char msg[] = "exec failed\n";
-    (void)!write(2, msg, sizeof msg - 1);
-    _exit(127);
-  }
-  close(in), close(outp[1]), close(errp[1]);
-  if (pid < 0) {
-    close(outp[0]), close(errp[0]);
-    throw UserError(fmt::format("fork failed: {}", std::strerror(errno)));
-  }
-  pollfd fds[2] = {{outp[0], POLLIN, 0}, {errp[0], POLLIN, 0}};
-  int open_fds = 2;
-  char buf[65536];
-  while (open_fds > 0) {
-    if (poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < 2; ++i) {
-      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
-      const ssize_t n = read(fds[i].fd, buf, sizeof buf);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) {
-        close(fds[i].fd), fds[i].fd = -1, --open_fds;
-        continue;
-      }
-      (i == 0 ? res.out : res.err).append(buf, size_t(n));
-      if (i == 1 && forward_stderr) std::cerr.write(buf, n).flush();
-    }
-  }
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  res.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : -1;
-  return res;
-}
-
-}  // namespace detail
-
 std::optional<std::string> find_torch_python(std::string* why) {
   const std::string override_py = env("ATTNLAB_PYTHON");
   const std::string py = override_py.empty() ? "python3" : override_py;
-  const auto r = detail::run_process({py, "-c", "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 3)"}, "");
+  ProcessOptions po;
+  po.timeout_s = 120;
+  const auto r = run_process({py, "-c", "import torch,sys; sys.exit(0 if torch.cuda.is_available() else 3)"}, po);
   if (r.exit_code == 0) return py;
   if (why) {
     const std::string who = override_py.empty() ? "python3" : "ATTNLAB_PYTHON=" + py;
@@ -372,9 +300,15 @@ std::vector<PeerResult> run_torch_peer(const std::vector<PeerCase>& cases, doubl
     return {};
   }
   if (cases.empty()) return {};
-  const auto r = detail::run_process({*py, *script}, peer_request_json(cases, max_time_s), /*forward_stderr=*/true);
-  if (r.exit_code != 0) {
-    if (why) *why = fmt::format("failed: {} exited with status {}: {}", *script, r.exit_code, last_line(r.err));
+  // Each case times for at most max_time_s (plus warm-up, the check and the profiler pass); torch's start-up
+  // and first CUDA call take a while. Past this the peer is hung: its process group is killed.
+  ProcessOptions po;
+  po.stdin_data = peer_request_json(cases, max_time_s);
+  po.timeout_s = 120 + double(cases.size()) * (3 * max_time_s + 30);
+  po.forward_stderr = true;
+  const auto r = run_process({*py, *script}, po);
+  if (!r.ok()) {
+    if (why) *why = fmt::format("failed: {} {}: {}", *script, r.describe(), last_line(r.err));
     return {};
   }
   auto results = parse_peer_response(r.out);

@@ -47,6 +47,9 @@ struct PeerTiming {
   std::string warning;                 // set when stopped by the time limit
   std::vector<double> raw_us;
   double host_guard_us = 0;            // spin before each sample that hides Python dispatch (see the script)
+  std::optional<double> kernel_sum_us; // torch.profiler: summed kernel durations of one call
+  std::string method;                  // "events+spin" or "cuda-graph(N)": how the samples were taken
+  bool host_overhead = false;          // the event median still exceeds the kernel sum x 1.15 + 3 us
 };
 
 struct PeerResult {
@@ -79,15 +82,5 @@ std::optional<std::string> find_torch_peer_script(std::string* why);
 // Runs the peer. Empty + *why ("skipped: ..." when python/torch/the script is missing, "failed: ..." when
 // the script exits non-zero); UserError when its output is malformed. Script progress goes to stderr.
 std::vector<PeerResult> run_torch_peer(const std::vector<PeerCase>& cases, double max_time_s, std::string* why);
-
-namespace detail {
-struct ProcessResult {
-  int exit_code = -1;  // 127: could not exec; 128+N: killed by signal N
-  std::string out, err;
-};
-// fork/exec with stdin from a temporary file and stdout/stderr captured (stderr also forwarded if asked).
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdin_data,
-                          bool forward_stderr = false);
-}  // namespace detail
 
 }  // namespace attnlab

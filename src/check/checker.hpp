@@ -1,8 +1,10 @@
 #pragma once
-// The correctness gate of one kernel on one problem: fresh random inputs (seed recorded), a reference
-// (CPU fp64 for small problems, GPU fp32 for large), outputs poisoned with NaN before every run, O and
-// LSE compared by max-abs and relative L2 against per-dtype tolerances, and a second run that must be
-// bitwise identical to the first.
+// The correctness gate of one kernel on one problem: two sets of fresh random inputs (seeds recorded), a
+// reference for each (CPU fp64 for small problems, GPU fp32 for large), outputs poisoned with NaN before
+// every run, O and LSE compared by max-abs and relative L2 against per-dtype tolerances, a second run
+// that must be bitwise identical to the first, outputs that must differ between the two input sets, and
+// inputs that must be unchanged afterwards. Timing (measure/verified_timing) rotates between both gated
+// input sets and compares timed outputs with the gated ones.
 #include <functional>
 #include <string>
 #include <vector>
@@ -10,6 +12,7 @@
 #include "backends/custom/flash_kernel.hpp"
 #include "check/cpu_reference.hpp"
 #include "check/metrics.hpp"
+#include "check/timed_verify.hpp"
 #include "runtime/device_buffer.hpp"
 
 namespace attnlab {
@@ -17,9 +20,9 @@ namespace attnlab {
 struct CheckResult {
   std::string config;
   AttnProblem problem;
-  uint64_t seed = 0;
+  uint64_t seed = 0;      // of input set A (set B's seed is derived from it)
   std::string reference;  // "cpu-fp64" or "gpu-fp32"
-  ErrorStats o, lse;
+  ErrorStats o, lse;      // the worse of the input sets
   bool deterministic = false;
   bool pass = false;
   uint64_t output_hash = 0;  // of the O bits: the gate asserts outputs change when inputs change
@@ -31,25 +34,37 @@ using AttnRunner = std::function<void(const AttnProblem&, const AttnTensors&, cu
 
 class CheckCase {
  public:
-  // Draws inputs from `seed`, uploads them, computes the reference. Problems whose work
+  static constexpr int kInputSets = 2;
+  // Draws inputs from `seed`, uploads them, computes the references. Problems whose work
   // (B·H·Sq·Sk·d) exceeds cpu_work_limit use the GPU reference.
   CheckCase(const AttnProblem& p, uint64_t seed, const std::string& arch, double cpu_work_limit = 2e9);
-  CheckResult check(const std::string& name, const AttnRunner& run) const;
+  // `gated` (optional) receives the accepted outputs, one per input set, for verifying timed launches.
+  CheckResult check(const std::string& name, const AttnRunner& run, std::vector<OutputSnapshot>* gated = nullptr) const;
   CheckResult check(const FlashKernel& k) const;
   const AttnProblem& problem() const { return problem_; }
-  uint64_t seed() const { return seed_; }
+  uint64_t seed() const { return sets_[0].seed; }
   const std::string& reference_kind() const { return reference_kind_; }
-  const HostAttnOutput& reference() const { return ref_; }
-  // The case's inputs with caller-provided outputs (for timing on the same random data).
-  AttnTensors tensors(void* o, float* lse) const { return {q_.get(), k_.get(), v_.get(), o, lse}; }
+  int input_sets() const { return int(sets_.size()); }
+  const HostAttnOutput& reference(int set = 0) const { return sets_.at(set).ref; }
+  // An input set's tensors with caller-provided outputs (for timing on the same random data).
+  AttnTensors tensors(void* o, float* lse, int set = 0) const;
+  // Copies input set `set` into caller-owned Q/K/V buffers (same sizes) on `stream`: timing rotates the
+  // contents behind fixed pointers, so a kernel cannot tell the sets apart by address.
+  void copy_inputs(int set, void* q, void* k, void* v, cudaStream_t stream) const;
+  // Empty when set `set`'s device inputs still hold what was drawn, else "Q of input set A changed".
+  std::string inputs_changed(int set, const void* q, const void* k, const void* v) const;
 
  private:
+  struct InputSet {
+    uint64_t seed = 0;
+    DeviceBuffer q, k, v;
+    uint64_t q_hash = 0, k_hash = 0, v_hash = 0;  // of the bits drawn
+    HostAttnOutput ref;
+  };
   AttnProblem problem_;
-  uint64_t seed_;
   std::string reference_kind_;
-  DeviceBuffer q_, k_, v_;
+  std::vector<InputSet> sets_;
   mutable DeviceBuffer o_, lse_;  // outputs are poisoned and rewritten by every check
-  HostAttnOutput ref_;
 };
 
 // The shapes `attnlab check` runs for one (dtype, head dim, causal): tails, Sq != Sk both ways, GQA.

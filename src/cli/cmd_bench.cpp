@@ -28,6 +28,7 @@ struct Opts {
   std::vector<std::string> configs;
   double max_time = 15;
   bool no_check = false;
+  bool kernel_trace = false;
   int graph = 0;
   int repeat = 1;
   bool no_ceilings = false;
@@ -46,6 +47,14 @@ void print_result(const EvalResult& r, const std::string& device) {
              r.backend, r.describe, r.problem.describe(), device, s.median, s.q1, s.q3, s.min, s.count, s.rel_stdev * 100,
              stop_reason_name(r.timing->stop), r.timing->mean_sm_clock_mhz, r.tflops,
              r.pct_of_peak > 0 ? fmt::format(" ({:.1f}% of measured peak)", r.pct_of_peak) : "");
+  if (r.verified)
+    fmt::print("  gate {:.2f} s; timed launches verified {} against the gate's outputs on {} checks ({:.2f} s)\n", r.gate_s,
+               verify_mode_name(r.verified->mode), r.verified->checked.size(), r.verified->cost_s);
+  else if (!r.check)
+    fmt::print("  not gated: the timed launches were not verified (--no-check)\n");
+  if (!r.timing->kernel_us.empty())
+    fmt::print("  kernels (CUPTI) median {:.2f} us per launch; {} samples beyond kernels x 1.15 + 3 us\n",
+               r.timing->kernel_sum_us, r.timing->host_overhead_samples);
   if (!r.timing->warning.empty()) fmt::print(stderr, "warning: {}\n", r.timing->warning);
   std::fflush(stdout);
 }
@@ -66,7 +75,8 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--max-time", o->max_time, "timing limit per measurement, seconds")->check(seconds())->capture_default_str();
   cmd->add_option("--graph", o->graph, "time a CUDA graph of N launches (for kernels under ~10 us)")->check(count_in(0, 100000));
   cmd->add_option("--repeat", o->repeat, "measure N times in a row and report the spread of the medians")->check(count_in(1, 10000));
-  cmd->add_flag("--no-check", o->no_check, "skip the correctness gate (not recommended)");
+  cmd->add_flag("--no-check", o->no_check, "skip the correctness gate and the verification of timed launches (not recommended)");
+  cmd->add_flag("--kernel-trace", o->kernel_trace, "CUPTI kernel durations next to each sample (also ATTNLAB_KERNEL_TRACE=1)");
   cmd->add_flag("--no-ceilings", o->no_ceilings, "do not measure/load the device ceilings");
   cmd->add_option("--json", o->json, "write the results (with environment) to this file");
   cmd->callback([o] {
@@ -87,6 +97,7 @@ void add_bench(CLI::App& app) {
     Ceilings ceilings;
     EvalOptions eo;
     eo.check = !o->no_check;
+    eo.measure.kernel_trace = o->kernel_trace;
     eo.measure.stop.max_time_s = o->max_time;
     eo.measure.graph_reps = o->graph;
     if (!o->no_ceilings) {

@@ -1,6 +1,9 @@
 // attnlab check: the correctness matrix (dtypes x head dims x masks x shapes x configs) against the
 // CPU fp64 / GPU fp32 references; prints a summary table and exits non-zero on any failure.
+// `check --sanitize`: the selected configs under compute-sanitizer instead (search/sanitize_candidate);
+// the hidden `sanitize-run` is the child it runs.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <chrono>
 #include <fstream>
@@ -17,6 +20,7 @@
 #include "core/error.hpp"
 #include "core/parse.hpp"
 #include "runtime/device.hpp"
+#include "search/sanitize_candidate.hpp"
 
 namespace attnlab::cli {
 
@@ -29,6 +33,7 @@ struct Opts {
   uint64_t seed = 0;
   std::string json;
   std::string family;
+  bool sanitize = false;
 };
 
 std::vector<TileConfig> select_configs(const Opts& o, int d, const ArchLimits& limits) {
@@ -50,6 +55,32 @@ std::vector<TileConfig> select_configs(const Opts& o, int d, const ArchLimits& l
   }
   if (out.empty()) throw UserError(fmt::format("no given config is valid for d={} on {}{}", d, limits.arch, why_none));
   return out;
+}
+
+// Every selected config under compute-sanitizer; throws CLI::RuntimeError(1) on any finding.
+void run_sanitize(const Opts& o, const DeviceInfo& dev, const ArchLimits& limits) {
+  int total = 0, failed = 0;
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& dt_name : o.dtypes)
+    for (int d : o.head_dims)
+      for (auto& c : select_configs(o, d, limits)) {
+        const SanitizeResult r = sanitize_candidate(c, parse_dtype(dt_name), d, "");
+        if (!r.ran) throw UserError(r.error);
+        ++total;
+        failed += !r.clean;
+        fmt::print("{:<5} {:>4} {:<24} {:<6} {:>6.1f} s  {}\n", dt_name, d, c.name(), r.clean ? "clean" : "FAIL", r.seconds,
+                   r.clean ? "" : r.error);
+        std::fflush(stdout);
+        all.push_back(nlohmann::json{{"config", c.name()}, {"dtype", dt_name}, {"head_dim", d}, {"clean", r.clean},
+                       {"error", r.error}, {"seconds", r.seconds}, {"device", dev.name}});
+      }
+  if (!o.json.empty()) {
+    std::ofstream f(o.json);
+    if (!f) throw UserError(o.json + ": cannot write");
+    f << all.dump(1) << "\n";
+  }
+  fmt::print("{} of {} configs clean under {}\n", total - failed, total, fmt::join(sanitizer_tools(), ", "));
+  if (failed) throw CLI::RuntimeError(1);
 }
 
 std::string shape_label(const AttnProblem& p) {
@@ -78,6 +109,8 @@ void add_check(CLI::App& app) {
   add_family_option(cmd, o->family);
   cmd->add_option("--seed", o->seed, "input seed to reproduce a run (default: fresh per case)")->check(count_in(0, INT64_MAX));
   cmd->add_option("--json", o->json, "write every result to this JSON file");
+  cmd->add_flag("--sanitize", o->sanitize,
+                "instead: run each config under compute-sanitizer (memcheck, racecheck, synccheck, initcheck)");
   cmd->callback([o] {
     // Validate every argument before touching the GPU.
     for (const auto& dt : o->dtypes) parse_dtype(dt);
@@ -88,6 +121,7 @@ void add_check(CLI::App& app) {
       for (auto& name : o->configs) with_context(field_value("--configs", name), [&] { return TileConfig::parse(name); });
     const DeviceInfo dev = require_device();
     const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
+    if (o->sanitize) return run_sanitize(*o, dev, limits);
     std::vector<bool> masks;
     if (o->mask != "causal") masks.push_back(false);
     if (o->mask != "none") masks.push_back(true);
@@ -153,6 +187,20 @@ void add_check(CLI::App& app) {
     }
     fmt::print("{} of {} checks passed\n", total - failed, total);
     if (failed) throw CLI::RuntimeError(1);
+  });
+
+  auto* run = app.add_subcommand("sanitize-run", "")->group("");  // hidden from --help
+  auto cfg = std::make_shared<std::string>();
+  auto dtype = std::make_shared<std::string>("bf16");
+  auto head_dim = std::make_shared<int>(128);
+  auto source = std::make_shared<std::string>();
+  run->add_option("--config", *cfg)->required();
+  run->add_option("--dtype", *dtype);
+  run->add_option("--head-dim", *head_dim);
+  run->add_option("--source-file", *source);
+  run->callback([=] {
+    const int rc = run_sanitize_target(TileConfig::parse(*cfg), parse_dtype(*dtype), *head_dim, *source);
+    if (rc) throw CLI::RuntimeError(rc);
   });
 }
 

@@ -18,6 +18,7 @@
 #include "search/microbench.hpp"
 #include "search/proposer.hpp"
 #include "search/replay.hpp"
+#include "search/source_edits.hpp"
 #include "search/space.hpp"
 #include "search/strategies/strategy.hpp"
 #include "search/tune_log.hpp"
@@ -232,7 +233,7 @@ void add_tune(CLI::App& app) {
     else run_tune(*o, p);
   });
 
-  auto* worker = app.add_subcommand("eval-worker", "");  // empty description: hidden from --help
+  auto* worker = app.add_subcommand("eval-worker", "")->group("");  // hidden from --help
   auto w = std::make_shared<Opts>();
   worker->add_option("--shape", w->shape);
   worker->add_option("--heads-k", w->heads_k);
@@ -245,6 +246,22 @@ void add_tune(CLI::App& app) {
     go.max_time_s = w->max_time;
     const int rc = run_eval_worker(go);
     if (rc != 0) throw CLI::RuntimeError(rc);
+  });
+
+  // The full source candidate of an edits file (tests/adversarial/*.cuh, search/source_edits.hpp).
+  auto* variant = app.add_subcommand("variant-source", "Print the built-in kernel shell with a file of //@@ edits applied");
+  auto edits = std::make_shared<std::string>();
+  auto out = std::make_shared<std::string>();
+  variant->add_option("edits", *edits, "file of //@@ prelude / replace / with / end blocks")->required();
+  variant->add_option("--out,-o", *out, "write here instead of stdout");
+  variant->callback([edits, out] {
+    const std::string text = builtin_kernel_with_edits(read_source_file(*edits));
+    if (out->empty()) {
+      fmt::print("{}", text);
+      return;
+    }
+    std::ofstream f(*out, std::ios::binary);
+    if (!(f << text)) throw UserError(*out + ": cannot write");
   });
 }
 

@@ -1,11 +1,14 @@
 #include "measure/evaluate.hpp"
 
+#include <chrono>
 #include <cmath>
+#include <cstring>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "check/inputs.hpp"
+#include "measure/verified_timing.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/device_buffer.hpp"
 
@@ -28,6 +31,11 @@ void run_guarded(EvalResult& r, Body&& body) {
     body();
   } catch (const MeasurementError&) {
     throw;
+  } catch (const VerificationFailed& e) {
+    r.status = "failed";
+    r.reason = e.what();
+    r.timing.reset();
+    r.verified.reset();
   } catch (const std::exception& e) {
     r.status = "error";
     r.reason = e.what();
@@ -50,8 +58,11 @@ EvalResult evaluate_attention(AttentionBackend& b, const CheckCase& inputs, cons
     b.prepare(r.problem);
     r.describe = b.describe();
     auto runner = [&b](const AttnProblem& p, const AttnTensors& t, cudaStream_t s) { b.run(p, t, s); };
+    std::vector<OutputSnapshot> gated;
     if (opt.check) {
-      r.check = inputs.check(b.name(), runner);
+      const auto t0 = std::chrono::steady_clock::now();
+      r.check = inputs.check(b.name(), runner, &gated);
+      r.gate_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (!r.check->pass) {
         r.status = "failed";
         r.reason = r.check->error.empty()
@@ -62,9 +73,16 @@ EvalResult evaluate_attention(AttentionBackend& b, const CheckCase& inputs, cons
         return;
       }
     }
-    DeviceBuffer o(r.problem.q_elems() * 2), lse(r.problem.lse_elems() * 4);
-    const AttnTensors t = inputs.tensors(o.get(), lse.as<float>());
-    r.timing = measure([&](cudaStream_t s) { b.run(r.problem, t, s); }, opt.measure);
+    if (!gated.empty()) {
+      TimedVerifyReport v;
+      const VerifyMode mode = r.check->deterministic ? VerifyMode::bitwise : VerifyMode::tolerance;
+      r.timing = time_verified(runner, inputs, gated, mode, opt.measure, v);
+      r.verified = v;
+    } else {
+      DeviceBuffer o(r.problem.q_elems() * 2), lse(r.problem.lse_elems() * 4);
+      const AttnTensors t = inputs.tensors(o.get(), lse.as<float>());
+      r.timing = measure([&](cudaStream_t s) { b.run(r.problem, t, s); }, opt.measure);
+    }
     finish(r, opt, r.problem.dtype);
   });
   return r;
@@ -94,28 +112,34 @@ EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOpt
     dc.fill_bytes(0xff);
     g.run(gp, da.get(), db.get(), dc.as<float>(), nullptr);
     ATTN_CUDA(cudaDeviceSynchronize());
+    // Sampled rows (always including the last row of the last batch): checked against a CPU fp64 GEMM, and
+    // after timing re-read from a poisoned, relaunched output (bitwise: cuBLAS is deterministic per plan).
+    std::mt19937_64 rng(seed);
+    std::vector<std::pair<int, int>> rows;
+    for (int s = 0; s < 64; ++s) rows.emplace_back(s == 0 ? gp.batch - 1 : int(rng() % gp.batch), s == 0 ? gp.m - 1 : int(rng() % gp.m));
+    auto read_rows = [&] {
+      std::vector<float> out(rows.size() * gp.n);
+      for (size_t s = 0; s < rows.size(); ++s)
+        ATTN_CUDA(cudaMemcpy(out.data() + s * gp.n, dc.as<float>() + (int64_t(rows[s].first) * gp.m + rows[s].second) * gp.n,
+                             gp.n * 4, cudaMemcpyDeviceToHost));
+      return out;
+    };
+    const std::vector<float> gated = read_rows();
     if (opt.check) {
-      // Sampled rows (always including the last row of the last batch) against a CPU fp64 GEMM.
       CheckResult c;
       c.config = g.name();
       c.problem = shape;
       c.seed = seed;
       c.reference = "cpu-fp64-sampled-rows";
-      std::mt19937_64 rng(seed);
-      std::vector<float> out, ref;
-      for (int s = 0; s < 64; ++s) {
-        const int bi = s == 0 ? gp.batch - 1 : int(rng() % gp.batch), row = s == 0 ? gp.m - 1 : int(rng() % gp.m);
-        std::vector<float> got(gp.n);
-        ATTN_CUDA(cudaMemcpy(got.data(), dc.as<float>() + (int64_t(bi) * gp.m + row) * gp.n, gp.n * 4, cudaMemcpyDeviceToHost));
+      std::vector<float> ref;
+      for (auto [bi, row] : rows)
         for (int j = 0; j < gp.n; ++j) {
           double acc = 0;
           for (int kk = 0; kk < gp.k; ++kk)
             acc += double(a.values[(int64_t(bi) * gp.m + row) * gp.k + kk]) * bt.values[(int64_t(bi) * gp.n + j) * gp.k + kk];
-          out.push_back(got[j]);
           ref.push_back(float(acc));
         }
-      }
-      c.o = compare(out.data(), ref.data(), out.size());
+      c.o = compare(gated.data(), ref.data(), gated.size());
       c.deterministic = true;
       c.pass = c.o.bad == 0 && c.o.rel_l2 <= 1e-4;  // fp32 accumulation of exact bf16/fp16 products
       r.check = c;
@@ -126,6 +150,18 @@ EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOpt
       }
     }
     r.timing = measure([&](cudaStream_t s) { g.run(gp, da.get(), db.get(), dc.as<float>(), s); }, opt.measure);
+    if (opt.check) {
+      dc.fill_bytes(0xff);
+      g.run(gp, da.get(), db.get(), dc.as<float>(), nullptr);
+      ATTN_CUDA(cudaDeviceSynchronize());
+      const std::vector<float> timed = read_rows();
+      size_t differ = 0;
+      for (size_t i = 0; i < timed.size(); ++i) differ += std::memcmp(&timed[i], &gated[i], 4) != 0;
+      if (differ)
+        throw VerificationFailed(fmt::format("timed output differs from gated output after the timing loop: {} of {} sampled S elements differ",
+                                             differ, timed.size()));
+      r.verified = TimedVerifyReport{VerifyMode::bitwise, {"after the timing loop (sampled rows)"}, 0};
+    }
     finish(r, opt, gp.dtype);
   });
   return r;
@@ -150,17 +186,26 @@ nlohmann::json to_json(const Measurement& m, bool raw) {
                       {"rel_stdev", m.stats.rel_stdev},  {"samples", m.stats.count},  {"stop", stop_reason_name(m.stop)},
                       {"mean_sm_clock_mhz", m.mean_sm_clock_mhz}, {"max_sm_clock_mhz", m.max_sm_clock_mhz},
                       {"discarded_throttled", m.discarded_throttled}, {"clock_source", m.clock_source},
-                      {"graph_reps", m.graph_reps}, {"warning", m.warning}};
+                      {"graph_reps", m.graph_reps}, {"warning", m.warning},
+                      {"stream_blocked", m.stream_blocked}, {"kernel_trace", m.kernel_trace}};
+  j["kernel_sum_us"] = m.kernel_us.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.kernel_sum_us);
+  j["host_overhead_samples"] = m.host_overhead_samples;
   if (raw) j["raw_us"] = m.samples;
+  if (raw && !m.kernel_us.empty()) j["raw_kernel_us"] = m.kernel_us;
   return j;
+}
+
+nlohmann::json to_json(const TimedVerifyReport& v) {
+  return {{"mode", verify_mode_name(v.mode)}, {"checked", v.checked}, {"cost_s", v.cost_s}};
 }
 
 nlohmann::json to_json(const EvalResult& r) {
   nlohmann::json j = {{"backend", r.backend}, {"describe", r.describe}, {"kind", r.kind},
                       {"problem", to_json(r.problem)}, {"status", r.status}, {"reason", r.reason},
-                      {"flops", r.flops}};
+                      {"flops", r.flops}, {"gate_s", r.gate_s}};
   j["check"] = r.check ? to_json(*r.check) : nlohmann::json(nullptr);
   j["timing"] = r.timing ? to_json(*r.timing) : nlohmann::json(nullptr);
+  j["verified"] = r.verified ? to_json(*r.verified) : nlohmann::json(nullptr);
   j["tflops"] = r.timing ? nlohmann::json(r.tflops) : nlohmann::json(nullptr);
   j["pct_of_peak"] = r.timing && r.pct_of_peak > 0 ? nlohmann::json(r.pct_of_peak) : nlohmann::json(nullptr);
   return j;
@@ -193,6 +238,7 @@ EvalResult eval_result_from_json(const nlohmann::json& j) {
   r.status = j.at("status");
   r.reason = j.value("reason", "");
   r.flops = j.value("flops", 0.0);
+  r.gate_s = j.value("gate_s", 0.0);
   if (j.contains("check") && !j["check"].is_null()) {
     const auto& c = j["check"];
     CheckResult cr;
@@ -225,10 +271,22 @@ EvalResult eval_result_from_json(const nlohmann::json& j) {
     m.clock_source = t.value("clock_source", "");
     m.graph_reps = t.value("graph_reps", 0);
     m.warning = t.value("warning", "");
+    m.stream_blocked = t.value("stream_blocked", false);
+    m.kernel_trace = t.value("kernel_trace", "");
+    m.kernel_us = t.value("raw_kernel_us", std::vector<double>{});
+    m.kernel_sum_us = t.contains("kernel_sum_us") && t["kernel_sum_us"].is_number() ? t["kernel_sum_us"].get<double>() : 0.0;
+    m.host_overhead_samples = t.value("host_overhead_samples", 0);
     const std::string stop = t.value("stop", "none");
     for (auto s : {StopReason::converged, StopReason::plateaued, StopReason::timeout, StopReason::max_samples})
       if (stop == stop_reason_name(s)) m.stop = s;
     r.timing = m;
+    if (j.contains("verified") && j["verified"].is_object()) {
+      TimedVerifyReport v;
+      v.mode = j["verified"].value("mode", "bitwise") == "bitwise" ? VerifyMode::bitwise : VerifyMode::tolerance;
+      v.checked = j["verified"].value("checked", std::vector<std::string>{});
+      v.cost_s = j["verified"].value("cost_s", 0.0);
+      r.verified = v;
+    }
     r.tflops = j.value("tflops", 0.0);
     r.pct_of_peak = j["pct_of_peak"].is_null() ? 0.0 : j.value("pct_of_peak", 0.0);
   }
@@ -262,7 +320,8 @@ nlohmann::json peer_result_to_json(const PeerResult& r, const Ceilings& ceilings
                    {"q3_us", t.q3_us},         {"max_us", t.max_us},     {"mean_us", t.mean_us},
                    {"rel_stdev", t.rel_stdev}, {"samples", t.samples},   {"stop", t.stop},
                    {"warning", t.warning},     {"clock_source", "none"}, {"host_guard_us", t.host_guard_us},
-                   {"raw_us", t.raw_us}};
+                   {"raw_us", t.raw_us},       {"method", t.method},     {"host_overhead", t.host_overhead}};
+    j["timing"]["kernel_sum_us"] = t.kernel_sum_us ? nlohmann::json(*t.kernel_sum_us) : nlohmann::json(nullptr);
     j["tflops"] = *r.tflops;
     const double peak = ceilings.tensor_tflops(p.dtype);
     if (peak > 0) {

@@ -1,6 +1,7 @@
 #pragma once
 // Check-then-time for any backend: the correctness gate first (a backend that fails is not timed), then
-// the timing core on the same random inputs, then throughput as TFLOP/s and as a fraction of the
+// the timing core on the same two gated input sets with the timed launches verified against the gate's
+// outputs (measure/verified_timing: a mismatch is a failed result, never a number), then throughput as TFLOP/s and as a fraction of the
 // device's measured ceiling (above 1.05x the ceiling is rejected as a measurement error).
 #include <nlohmann/json.hpp>
 
@@ -9,6 +10,7 @@
 
 #include "backends/backend.hpp"
 #include "check/checker.hpp"
+#include "check/timed_verify.hpp"
 #include "measure/ceilings.hpp"
 #include "measure/timer.hpp"
 
@@ -22,12 +24,14 @@ struct EvalResult {
   std::string reason;
   std::optional<CheckResult> check;
   std::optional<Measurement> timing;
+  std::optional<TimedVerifyReport> verified;  // how the timed launches were checked (absent: they were not)
   double flops = 0, tflops = 0, pct_of_peak = 0;
+  double gate_s = 0;  // wall time of the correctness gate (both input sets, determinism, input hashes)
 };
 
 struct EvalOptions {
   MeasureOptions measure;
-  bool check = true;
+  bool check = true;  // false (bench --no-check): timed without gate and without verification
   const Ceilings* ceilings = nullptr;  // when set: pct_of_peak and the 1.05x rejection
 };
 
@@ -39,6 +43,7 @@ EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOpt
 nlohmann::json to_json(const AttnProblem& p);
 nlohmann::json to_json(const CheckResult& r);
 nlohmann::json to_json(const Measurement& m, bool raw_samples = true);
+nlohmann::json to_json(const TimedVerifyReport& v);
 nlohmann::json to_json(const EvalResult& r);
 
 }  // namespace attnlab

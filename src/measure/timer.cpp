@@ -1,10 +1,14 @@
 #include "measure/timer.hpp"
 
 #include <chrono>
+#include <cstdlib>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
 
+#include "measure/blocking_kernel.hpp"
+#include "measure/kernel_trace.hpp"
 #include "measure/nvml.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/device.hpp"
@@ -33,9 +37,17 @@ struct Graph {
 };
 using clock_type = std::chrono::steady_clock;
 double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+void add_warning(Measurement& m, const std::string& w) {
+  if (!m.warning.empty()) m.warning += "; ";
+  m.warning += w;
+}
+bool trace_requested(const MeasureOptions& opt) {
+  const char* env = std::getenv("ATTNLAB_KERNEL_TRACE");
+  return opt.kernel_trace || (env && std::string(env) == "1");
+}
 }  // namespace
 
-Measurement measure(const std::function<void(cudaStream_t)>& launch, const MeasureOptions& opt) {
+Measurement measure(const std::function<void(cudaStream_t)>& launch, const MeasureOptions& opt, const SampleHooks& hooks) {
   int dev = 0, l2 = 0;
   ATTN_CUDA(cudaGetDevice(&dev));
   ATTN_CUDA(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev));
@@ -69,24 +81,71 @@ Measurement measure(const std::function<void(cudaStream_t)>& launch, const Measu
     else launch(stream.s);
   };
 
+  std::unique_ptr<StreamBlocker> blocker;
+  if (opt.block_stream) {
+    try {
+      blocker = std::make_unique<StreamBlocker>();
+    } catch (const std::exception& e) {
+      add_warning(m, std::string("no stream blocker (") + e.what() + "): host launch overhead may be timed");
+    }
+  }
+  KernelTrace* trace = nullptr;
+  m.kernel_trace = "off";
+  if (trace_requested(opt)) {
+    if (KernelTrace::get().available()) trace = &KernelTrace::get();
+    else m.kernel_trace = "unavailable: " + KernelTrace::get().why();
+  }
+
   const auto warm_begin = clock_type::now();
   for (int i = 0; i < opt.warmup_runs || seconds_since(warm_begin) < opt.warmup_time_s; ++i) {
     run_once();
     ATTN_CUDA(cudaStreamSynchronize(stream.s));
   }
 
+  struct TraceGuard {  // a hook that throws (a failed verification) must not leave the trace running
+    KernelTrace* t;
+    ~TraceGuard() {
+      if (t) t->stop();
+    }
+  } trace_guard{trace};
+  if (trace) {
+    trace->start();
+    if (trace->available()) {
+      m.kernel_trace = "cupti";
+    } else {
+      m.kernel_trace = "unavailable: " + trace->why();
+      trace = nullptr;
+    }
+  }
   std::vector<double> history;
   double gpu_s = 0, clock_sum = 0;
+  m.stream_blocked = blocker != nullptr;
   const auto t0 = clock_type::now();
-  for (;;) {
+  for (int index = 0;; ++index) {
+    if (hooks.before) hooks.before(index, stream.s);
+    if (blocker) blocker->block(stream.s);
     if (opt.flush_l2) ATTN_CUDA(cudaMemsetAsync(flush.get(), int(m.samples.size() & 0xff), flush.bytes(), stream.s));
     ATTN_CUDA(cudaEventRecord(start.e, stream.s));
-    run_once();
-    ATTN_CUDA(cudaEventRecord(stop.e, stream.s));
+    try {
+      run_once();
+      ATTN_CUDA(cudaEventRecord(stop.e, stream.s));
+    } catch (...) {
+      if (blocker) blocker->release();
+      throw;
+    }
+    if (blocker) blocker->release();
     ATTN_CUDA(cudaEventSynchronize(stop.e));
     float ms = 0;
     ATTN_CUDA(cudaEventElapsedTime(&ms, start.e, stop.e));
     const double us = ms * 1e3 / std::max(1, opt.graph_reps);
+    const double kernel_us = trace ? trace->take_sum_us() / std::max(1, opt.graph_reps) : 0;
+    if (blocker && blocker->timed_out()) {
+      add_warning(m, "the stream blocker timed out (does the launch synchronize?): not used from sample " +
+                         std::to_string(index));
+      blocker.reset();
+      m.stream_blocked = false;
+    }
+    if (hooks.after) hooks.after(index, stream.s);
     bool keep = true;
     if (have_clock) {
       const auto mhz = nvml->sm_clock_mhz();
@@ -101,9 +160,19 @@ Measurement measure(const std::function<void(cudaStream_t)>& launch, const Measu
     if (keep) {
       m.samples.push_back(us);
       gpu_s += ms * 1e-3;
+      if (trace) {
+        m.kernel_us.push_back(kernel_us);
+        if (kernel_us > 0 && event_exceeds_kernels(us, kernel_us)) ++m.host_overhead_samples;
+      }
     }
     m.stop = should_stop(opt.stop, m.samples, gpu_s, seconds_since(t0), history);
     if (m.stop != StopReason::none) break;
+  }
+  if (trace) {
+    m.kernel_sum_us = summarize(m.kernel_us).median;
+    if (m.host_overhead_samples > 0)
+      add_warning(m, fmt::format("{} of {} samples exceed their kernels' summed durations by >15% + 3 us (median "
+                                 "kernel sum {:.2f} us)", m.host_overhead_samples, m.samples.size(), m.kernel_sum_us));
   }
   m.stats = summarize(m.samples);
   if (have_clock && !m.samples.empty()) m.mean_sm_clock_mhz = clock_sum / m.samples.size();

@@ -2,7 +2,10 @@
 // The one timing core: cold measurement (L2 flushed before every sample by writing a buffer twice the L2
 // size), CUDA events around the launch only, warm-up first, adaptive stopping, and a throttle check
 // (the SM clock read through NVML after every sample; samples taken below 75% of the maximum clock are
-// discarded and the GPU given a recovery pause). Optional CUDA-graph mode for kernels of a few µs.
+// discarded and the GPU given a recovery pause). A blocking kernel holds the stream while each sample is
+// enqueued, so host launch overhead is never timed (measure/blocking_kernel). Optional CUDA-graph mode
+// for kernels of a few µs. Optional CUPTI cross-check: each sample's event time next to the summed
+// durations of the kernels it ran; samples where the events exceed the kernels by >15% + 3 µs are counted.
 // Every command that times anything goes through measure().
 #include <cuda_runtime_api.h>
 
@@ -23,6 +26,8 @@ struct MeasureOptions {
   double min_clock_fraction = 0.75;  // of the maximum SM clock
   double recovery_delay_s = 0.1;
   int graph_reps = 0;  // > 0: time a CUDA graph of this many launches; sample = replay time / reps
+  bool block_stream = true;   // hold the stream with a spin kernel while a sample is enqueued
+  bool kernel_trace = false;  // CUPTI kernel durations per sample (also on with ATTNLAB_KERNEL_TRACE=1)
 };
 
 struct Measurement {
@@ -35,9 +40,24 @@ struct Measurement {
   int discarded_throttled = 0;
   std::string clock_source;      // "nvml" or "none"
   int graph_reps = 0;
+  bool stream_blocked = false;   // every kept sample was enqueued behind the blocking kernel
+  std::string kernel_trace;      // "cupti", "off" or "unavailable: <why>"
+  std::vector<double> kernel_us; // per kept sample: summed kernel durations / graph reps (with the trace)
+  double kernel_sum_us = 0;      // median of kernel_us (0 without the trace)
+  int host_overhead_samples = 0; // kept samples whose event time > kernel sum x 1.15 + 3 µs
+};
+
+// Callbacks around each sample (index counts every sample taken, kept or discarded), both outside the
+// timed region: `before` runs before the sample's L2 flush is enqueued, `after` once its stop event has
+// completed and before the next flush. Work they enqueue on the stream is never timed. What they throw
+// ends the measurement (the verification of timed outputs uses this: a mismatch is never a number).
+struct SampleHooks {
+  std::function<void(int sample, cudaStream_t)> before;
+  std::function<void(int sample, cudaStream_t)> after;
 };
 
 // `launch` enqueues the work on the given stream (and must check its own launch errors).
-Measurement measure(const std::function<void(cudaStream_t)>& launch, const MeasureOptions& opt = {});
+Measurement measure(const std::function<void(cudaStream_t)>& launch, const MeasureOptions& opt = {},
+                    const SampleHooks& hooks = {});
 
 }  // namespace attnlab

@@ -1,14 +1,11 @@
 #include "search/gpu_evaluator.hpp"
 
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <atomic>
-#include <cstdio>
+#include <cstdlib>
+#include <chrono>
 #include <fstream>
-#include <sstream>
 #include <iostream>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
@@ -19,10 +16,13 @@
 #include "check/checker.hpp"
 #include "check/inputs.hpp"
 #include "core/error.hpp"
+#include "core/process.hpp"
 #include "measure/evaluate.hpp"
+#include "runtime/cuda_check.hpp"
 #include "runtime/device.hpp"
 #include "runtime/embedded_kernels.hpp"
 #include "runtime/hash.hpp"
+#include "search/sanitize_candidate.hpp"
 #include "search/strategies/strategy.hpp"
 
 namespace attnlab {
@@ -31,30 +31,20 @@ namespace attnlab {
 struct InProcessEvaluator::Impl {
   GpuEvalOptions opt;
   DeviceInfo dev;
-  std::unique_ptr<CheckCase> target, tail_a, tail_b, tail_causal;
+  std::unique_ptr<CheckCase> target, tail, tail_causal;
 };
 
-namespace {
-AttnProblem gate_shape(const AttnProblem& target, bool causal) {
-  AttnProblem p = target;  // same dtype / head dim; tails in both sequence lengths; GQA 4:2
-  p.batch = 1;
-  p.heads = 4;
-  p.heads_k = 2;
-  p.seqlen_q = 333;
-  p.seqlen_k = 517;
-  p.causal = causal;
-  return p;
+AttnProblem gate_shape(DType dtype, int head_dim, bool causal) {
+  return AttnProblem::make(1, 4, 2, 333, 517, head_dim, dtype, causal);  // tails in both lengths; GQA 4:2
 }
-}  // namespace
 
 InProcessEvaluator::InProcessEvaluator(const GpuEvalOptions& opt) : impl_(std::make_unique<Impl>()) {
   impl_->opt = opt;
   impl_->dev = require_device();
   const std::string arch = impl_->dev.arch();
   impl_->target = std::make_unique<CheckCase>(opt.target, fresh_seed(), arch);
-  impl_->tail_a = std::make_unique<CheckCase>(gate_shape(opt.target, false), fresh_seed(), arch);
-  impl_->tail_b = std::make_unique<CheckCase>(gate_shape(opt.target, false), fresh_seed(), arch);
-  impl_->tail_causal = std::make_unique<CheckCase>(gate_shape(opt.target, true), fresh_seed(), arch);
+  impl_->tail = std::make_unique<CheckCase>(gate_shape(opt.target.dtype, opt.target.head_dim, false), fresh_seed(), arch);
+  impl_->tail_causal = std::make_unique<CheckCase>(gate_shape(opt.target.dtype, opt.target.head_dim, true), fresh_seed(), arch);
   // cuDNN on the target shape once: the denominator of every candidate's speedup.
   try {
     auto cudnn = make_attention_backend("cudnn");
@@ -92,7 +82,22 @@ std::string evaluation_source_hash(const std::string& kernel_source) {
   return h.hex();
 }
 
-Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string& kernel_source) {
+namespace {
+constexpr double kPlannedLaunches = 64;  // gate of the target, warm-up, min samples, verification re-runs
+using clock_type = std::chrono::steady_clock;
+double seconds_since(clock_type::time_point t) { return std::chrono::duration<double>(clock_type::now() - t).count(); }
+}  // namespace
+
+double gate_time_limit_s(const GpuEvalOptions& opt, double cudnn_us) {
+  const double est_s = cudnn_us > 0 ? cudnn_us * 1e-6 : 1e-3;
+  return std::max(opt.min_timeout_s, 50 * est_s * kPlannedLaunches * 2);
+}
+
+double timing_time_limit_s(const GpuEvalOptions& opt, double gate_kernel_s) {
+  return std::max(opt.min_timeout_s, 50 * gate_kernel_s * kPlannedLaunches) + 2 * (opt.max_time_s + 0.5);
+}
+
+Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string& kernel_source, const Progress& progress) {
   Evaluation e;
   e.config = cfg;
   e.source_hash = evaluation_source_hash(kernel_source);
@@ -111,31 +116,39 @@ Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string
   e.compiled = true;
   e.registers = k->compiled().resources.registers;
   e.spill_bytes = k->compiled().resources.spill_stores;
-  // The gate: three small cases (two draws of one shape, one causal) and the target shape.
-  for (const CheckCase* c : {impl_->tail_a.get(), impl_->tail_b.get(), impl_->tail_causal.get(), impl_->target.get()}) {
+  if (progress) progress({{"progress", "compiled"}});
+  // The gate on the small shapes with tails (each on two input sets); the target shape is gated by
+  // evaluate_attention below, which then times it with every verified launch.
+  const auto gate_t0 = clock_type::now();
+  int launches = 0;
+  for (const CheckCase* c : {impl_->tail.get(), impl_->tail_causal.get()}) {
     CheckResult r = c->check(*k);
+    launches += CheckCase::kInputSets + 1;
     e.max_error = std::max(e.max_error, r.o.max_abs);
     if (!r.pass) {
       e.error = r.error.empty() ? fmt::format("gate failed on {}: O max-abs {:.2e} rel-L2 {:.2e} bad {}, deterministic {}",
                                               c->problem().describe(), r.o.max_abs, r.o.rel_l2, r.o.bad, r.deterministic)
-                                : r.error;
+                                : "gate failed on " + c->problem().describe() + ": " + r.error;
       return e;
     }
   }
-  if (impl_->tail_a->check(*k).output_hash == impl_->tail_b->check(*k).output_hash) {
-    e.error = "gate failed: outputs did not change when the inputs changed";
-    return e;
-  }
-  e.correct = true;
+  // The target's kernel time, estimated from the gate's (by work ratio) and cuDNN's, bounds the timing phase.
+  const double gate_work = double(impl_->tail->problem().flops()) + impl_->tail_causal->problem().flops();
+  const double per_launch_s = seconds_since(gate_t0) / launches * p.flops() / (gate_work / 2);
+  if (progress)
+    progress({{"progress", "gated"}, {"timing_limit_s", timing_time_limit_s(impl_->opt, std::max(per_launch_s, cudnn_us_ * 1e-6))}});
   EvalOptions eo;
-  eo.check = false;  // gated above, on these very inputs
   eo.measure.stop.max_time_s = impl_->opt.max_time_s;
   KernelBackend backend(*k);
   EvalResult r = evaluate_attention(backend, *impl_->target, eo);
+  if (r.check) e.max_error = std::max(e.max_error, r.check->o.max_abs);
   if (r.status != "ok") {
-    e.error = r.reason;
+    e.error = r.reason.empty() ? r.status : r.reason;
+    if (r.status == "failed" && r.check && !r.check->pass && r.reason.rfind("check failed", 0) == 0)
+      e.error = "gate failed on " + p.describe() + ": " + r.reason;
     return e;
   }
+  e.correct = true;
   e.median_us = r.timing->stats.median;
   e.tflops = r.tflops;
   e.speedup_vs_cudnn = cudnn_us_ > 0 ? cudnn_us_ / e.median_us : 0;
@@ -145,6 +158,7 @@ Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string
 int run_eval_worker(const GpuEvalOptions& opt) {
   InProcessEvaluator ev(opt);
   std::cout << nlohmann::json{{"ready", true}, {"cudnn_us", ev.cudnn_median_us()}}.dump() << std::endl;
+  auto progress = [](const nlohmann::json& j) { std::cout << j.dump() << std::endl; };
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.empty()) continue;
@@ -152,17 +166,25 @@ int run_eval_worker(const GpuEvalOptions& opt) {
     const TileConfig cfg = TileConfig::parse(req.at("config").get<std::string>());
     const std::string source_file = req.value("source_file", "");
     Evaluation e;
-    bool fatal = false;
+    cudaError_t code = cudaSuccess;
     try {
-      e = ev.evaluate(cfg, source_file.empty() ? "" : read_source_file(source_file));
+      e = ev.evaluate(cfg, source_file.empty() ? "" : read_source_file(source_file), progress);
+    } catch (const CudaError& ex) {
+      e.config = cfg;
+      e.error = ex.what();
+      code = ex.code();
     } catch (const std::exception& ex) {
       e.config = cfg;
       e.error = ex.what();
-      fatal = std::string(ex.what()).find("CUDA") != std::string::npos;  // the context may be gone
     }
-    if (!fatal && cudaGetLastError() != cudaSuccess) fatal = true;
+    // A faulting kernel leaves a sticky error: every later call fails with it. Ask the runtime, not the text.
+    if (!is_sticky_cuda_error(code)) code = cudaDeviceSynchronize();
+    if (code == cudaSuccess) code = cudaGetLastError();
+    const bool fatal = code != cudaSuccess;
+    if (fatal && e.error.empty()) e.error = fmt::format("CUDA error {} after the evaluation", cudaGetErrorName(code));
     auto j = evaluation_to_json(e);
     j["worker_exiting"] = fatal;
+    if (fatal) j["cuda_error"] = cudaGetErrorName(code);
     std::cout << j.dump() << std::endl;
     if (fatal) return 3;  // the parent restarts a fresh worker (fresh CUDA context)
   }
@@ -170,28 +192,8 @@ int run_eval_worker(const GpuEvalOptions& opt) {
 }
 
 // ---------------------------------------------------------------- worker process management
-struct GpuEvaluator::Worker {
-  pid_t pid = -1;
-  FILE* to = nullptr;    // worker stdin
-  FILE* from = nullptr;  // worker stdout
-  ~Worker() {
-    if (to) fclose(to);
-    if (from) fclose(from);
-    if (pid > 0) {
-      kill(pid, SIGTERM);
-      waitpid(pid, nullptr, 0);
-    }
-  }
-  bool read_line(std::string& out) {
-    out.clear();
-    int c;
-    while ((c = fgetc(from)) != EOF && c != '\n') out.push_back(char(c));
-    return c != EOF || !out.empty();
-  }
-};
-
 GpuEvaluator::GpuEvaluator(const GpuEvalOptions& opt) : opt_(opt) {
-  signal(SIGPIPE, SIG_IGN);  // a dead worker must show up as a failed write, not kill the tuner
+  if (const char* env = std::getenv("ATTNLAB_SANITIZE_SOURCES"); env && std::string(env) == "0") opt_.sanitize_sources = false;
   arch_ = require_device().arch();
   if (opt_.isolate) start_worker();
   else {
@@ -204,35 +206,65 @@ GpuEvaluator::~GpuEvaluator() = default;
 
 void GpuEvaluator::start_worker() {
   worker_.reset();
-  int in[2], out[2];
-  if (pipe(in) != 0 || pipe(out) != 0) throw std::runtime_error("pipe() failed");
   const AttnProblem& t = opt_.target;
   const std::string shape = fmt::format("{},{},{},{},{}", t.batch, t.heads, t.seqlen_q, t.seqlen_k, t.head_dim);
   std::vector<std::string> args = {"/proc/self/exe", "eval-worker", "--shape", shape, "--heads-k", std::to_string(t.heads_k),
                                    "--dtype", std::string(dtype_name(t.dtype)), "--max-time", std::to_string(opt_.max_time_s)};
   if (t.causal) args.push_back("--causal");
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error("fork() failed");
-  if (pid == 0) {
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    close(in[1]);
-    close(out[0]);
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv("/proc/self/exe", argv.data());
-    _exit(127);
-  }
-  close(in[0]);
-  close(out[1]);
-  worker_ = std::make_unique<Worker>();
-  worker_->pid = pid;
-  worker_->to = fdopen(in[1], "w");
-  worker_->from = fdopen(out[0], "r");
+  worker_ = std::make_unique<ChildProcess>(args);
   std::string hello;
-  if (!worker_->read_line(hello)) throw std::runtime_error("eval worker failed to start");
+  // Start-up builds the references on the CPU (or GPU) and times cuDNN once.
+  if (worker_->read_line(hello, opt_.compile_timeout_s) != ChildProcess::Read::line)
+    throw std::runtime_error("eval worker failed to start (" + worker_->wait().describe() + ")");
   cudnn_us_ = nlohmann::json::parse(hello).value("cudnn_us", 0.0);
+}
+
+Evaluation GpuEvaluator::evaluate_in_worker(const Candidate& cand) {
+  Evaluation e;
+  e.config = cand.config;
+  e.source_hash = evaluation_source_hash(cand.source_file.empty() ? "" : read_source_file(cand.source_file));
+  const std::string req = nlohmann::json{{"config", cand.config.name()}, {"source_file", cand.source_file}}.dump();
+  std::string phase = "compile", line;
+  double limit = opt_.compile_timeout_s;
+  const auto t0 = clock_type::now();
+  bool restart = true;
+  if (!worker_->write_line(req)) {
+    e.error = "the evaluation worker died before the request (" + worker_->wait().describe() + ")";
+  } else {
+    for (;;) {
+      const auto phase_t0 = clock_type::now();
+      const auto got = worker_->read_line(line, limit);
+      if (got == ChildProcess::Read::timeout) {
+        worker_->kill_now();
+        e.error = fmt::format("timed out after {:.0f} s in the {} phase (limit {:.0f} s; {:.1f} s in all): worker killed",
+                              seconds_since(phase_t0), phase, limit, seconds_since(t0));
+        e.compiled = phase != "compile";
+        break;
+      }
+      if (got == ChildProcess::Read::eof) {
+        e.error = fmt::format("the evaluation worker died in the {} phase ({}): the candidate faulted the GPU context",
+                              phase, worker_->wait().describe());
+        e.compiled = phase != "compile";
+        break;
+      }
+      const auto j = nlohmann::json::parse(line);
+      if (j.contains("progress")) {
+        if (j["progress"] == "compiled") {
+          phase = "gate";
+          limit = gate_time_limit_s(opt_, cudnn_us_);
+        } else if (j["progress"] == "gated") {
+          phase = "timing";
+          limit = j.value("timing_limit_s", limit);
+        }
+        continue;
+      }
+      e = evaluation_from_json(j);
+      restart = j.value("worker_exiting", false);
+      break;
+    }
+  }
+  if (restart) start_worker();  // a fresh process and CUDA context for the next candidate
+  return e;
 }
 
 std::vector<Evaluation> GpuEvaluator::evaluate(const std::vector<TileConfig>& configs) {
@@ -248,6 +280,7 @@ std::vector<Evaluation> GpuEvaluator::evaluate_sources(const std::vector<Candida
 std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& batch) {
   // 1. compile in parallel (NVRTC needs no GPU); failures surface again, with their log, in step 2.
   std::atomic<size_t> next{0};
+  std::vector<char> compiled(batch.size(), 0);
   std::vector<std::thread> pool;
   const unsigned n = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), batch.size()));
   for (unsigned i = 0; i < n; ++i)
@@ -256,43 +289,41 @@ std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& ba
         try {
           const std::string src = batch[j].source_file.empty() ? "" : read_source_file(batch[j].source_file);
           compile_flash(batch[j].config, opt_.target.dtype, opt_.target.head_dim, arch_, FlashVariant::full, src);
+          compiled[j] = 1;
         } catch (const std::exception&) {
         }
       }
     });
   for (auto& t : pool) t.join();
-  // 2. gate and time serially on the GPU.
+  // 2. source candidates under compute-sanitizer, then gate and time serially on the GPU.
   std::vector<Evaluation> out;
-  for (const auto& cand : batch) {
-    if (local_) {
-      try {
-        out.push_back(local_->evaluate(cand.config, cand.source_file.empty() ? "" : read_source_file(cand.source_file)));
-      } catch (const UserError& ex) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Candidate& cand = batch[i];
+    if (!cand.source_file.empty() && opt_.sanitize_sources && compiled[i]) {
+      const SanitizeResult s = sanitize_candidate(cand.config, opt_.target.dtype, opt_.target.head_dim, cand.source_file,
+                                                  opt_.sanitize_timeout_s);
+      fmt::print(stderr, "sanitize {} @ {}: {} ({:.1f} s)\n", cand.config.name(), cand.source_file,
+                 s.clean ? "clean" : s.error, s.seconds);
+      if (!s.clean) {
         Evaluation e;
         e.config = cand.config;
-        e.error = ex.what();
+        e.compiled = true;
+        e.source_hash = evaluation_source_hash(read_source_file(cand.source_file));
+        e.error = s.ran ? fmt::format("rejected by compute-sanitizer {}", s.error)
+                        : fmt::format("not evaluated: {} (source candidates must pass compute-sanitizer; "
+                                      "ATTNLAB_SANITIZE_SOURCES=0 skips it)", s.error);
         out.push_back(e);
+        continue;
       }
-      continue;
     }
-    std::string line;
-    bool restart = true;
-    const std::string req = nlohmann::json{{"config", cand.config.name()}, {"source_file", cand.source_file}}.dump();
-    if (fprintf(worker_->to, "%s\n", req.c_str()) > 0 && fflush(worker_->to) == 0 && worker_->read_line(line)) {
-      const auto j = nlohmann::json::parse(line);
-      out.push_back(evaluation_from_json(j));
-      restart = j.value("worker_exiting", false);
-    } else {
+    try {
+      out.push_back(local_ ? local_->evaluate(cand.config, cand.source_file.empty() ? "" : read_source_file(cand.source_file))
+                           : evaluate_in_worker(cand));
+    } catch (const UserError& ex) {
       Evaluation e;
       e.config = cand.config;
-      e.source_hash = embedded_kernels_hash();
-      e.error = "the evaluation worker died (the candidate faulted the GPU context)";
+      e.error = ex.what();
       out.push_back(e);
-    }
-    if (restart) {
-      waitpid(worker_->pid, nullptr, 0);
-      worker_->pid = -1;
-      start_worker();  // a fresh process and CUDA context for the next candidate
     }
   }
   return out;

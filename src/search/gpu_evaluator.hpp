@@ -1,11 +1,18 @@
 #pragma once
 // The GPU side of the tuner's Evaluator seam: compile -> gate -> measure.
 //  - compile: the whole batch in parallel on a thread pool of NVRTC compilations (fills the disk cache);
-//  - gate: fresh random inputs on two shapes with tails (one causal, GQA), NaN-poisoned outputs, the
-//    outputs must change when the inputs change, and the target shape itself against the GPU reference;
-//  - measure: the timing core on the target shape; fitness = TFLOP/s, also as speedup vs cuDNN.
-// Gating and timing run in a worker process (`attnlab eval-worker`), so a candidate that faults the CUDA
-// context is recorded as failed and the worker restarted; the tune carries on.
+//  - gate: two sets of fresh random inputs on two shapes with tails (one causal, GQA), NaN-poisoned
+//    outputs, the outputs must change when the inputs change, inputs must stay unchanged, and the target
+//    shape itself against its reference;
+//  - measure: the timing core on the target shape with the timed launches verified against the gate's
+//    outputs (measure/verified_timing); fitness = TFLOP/s, also as speedup vs cuDNN.
+// Gating and timing run in a worker process (`attnlab eval-worker`, a ChildProcess): a candidate that
+// faults the CUDA context (a sticky error code) or does not answer within its time limit (compile: fixed;
+// gate: from cuDNN's time on the target; timing: from the candidate's own gate time) is recorded as
+// failed ("timed out after N s") and a fresh worker started; the tune carries on.
+#include <nlohmann/json.hpp>
+
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -16,11 +23,28 @@
 
 namespace attnlab {
 
+class ChildProcess;
+
 struct GpuEvalOptions {
   AttnProblem target;
   double max_time_s = 2.0;
   bool isolate = true;  // false: evaluate in this process (tests, debugging)
+  double compile_timeout_s = 600;  // NVRTC of one candidate in the worker (usually a cache hit)
+  double min_timeout_s = 10;       // floor of the gate and timing limits
+  // Source candidates run under compute-sanitizer before they are timed (search/sanitize_candidate);
+  // ATTNLAB_SANITIZE_SOURCES=0 turns it off. Without compute-sanitizer they are rejected.
+  bool sanitize_sources = true;
+  double sanitize_timeout_s = 300;  // per tool
 };
+
+// The gate's small shape (B1 H4:2 333x517): tails in both sequence lengths, GQA; also what the sanitizer runs.
+AttnProblem gate_shape(DType dtype, int head_dim, bool causal);
+
+// A worker's time limits, derived from kernel times: gate = max(floor, 50 x est x 64 launches) with est
+// cuDNN's median on the target (or 1 ms when unknown); timing = max(floor, 50 x gate kernel time x 64
+// planned launches) + 2 x (max_time_s + warm-up).
+double gate_time_limit_s(const GpuEvalOptions& opt, double cudnn_us);
+double timing_time_limit_s(const GpuEvalOptions& opt, double gate_kernel_s);
 
 // One config in this process: what the worker runs for each request.
 class InProcessEvaluator {
@@ -28,7 +52,9 @@ class InProcessEvaluator {
   explicit InProcessEvaluator(const GpuEvalOptions& opt);
   ~InProcessEvaluator();
   // kernel_source: a proposer's replacement for kernels/sm80/flash_fwd_kernel.cuh (empty: built-in).
-  Evaluation evaluate(const TileConfig& cfg, const std::string& kernel_source = "");
+  // progress (optional) hears {"progress": "compiled"} and {"progress": "gated", "timing_limit_s": N}.
+  using Progress = std::function<void(const nlohmann::json&)>;
+  Evaluation evaluate(const TileConfig& cfg, const std::string& kernel_source = "", const Progress& progress = {});
   double cudnn_median_us() const { return cudnn_us_; }
 
  private:
@@ -47,12 +73,12 @@ class GpuEvaluator : public Evaluator, public SourceEvaluator {
   double cudnn_median_us() const { return cudnn_us_; }
 
  private:
-  struct Worker;
   void start_worker();
+  Evaluation evaluate_in_worker(const Candidate& cand);
   std::vector<Evaluation> run_batch(const std::vector<Candidate>& batch);
   GpuEvalOptions opt_;
   std::string arch_;
-  std::unique_ptr<Worker> worker_;
+  std::unique_ptr<ChildProcess> worker_;
   std::unique_ptr<InProcessEvaluator> local_;
   double cudnn_us_ = 0;
 };
@@ -60,7 +86,8 @@ class GpuEvaluator : public Evaluator, public SourceEvaluator {
 // Content hash that keys an evaluation: the embedded kernel sources, plus a proposer's source if any.
 std::string evaluation_source_hash(const std::string& kernel_source);
 
-// The worker loop: reads {"config", "source_file"} JSON lines on stdin, writes one evaluation JSON per line.
+// The worker loop: reads {"config", "source_file"} JSON lines on stdin; for each writes progress lines
+// ({"progress": ...}) and then one evaluation JSON line. Exits (status 3) when the CUDA context is dead.
 int run_eval_worker(const GpuEvalOptions& opt);
 
 }  // namespace attnlab

@@ -1,48 +1,18 @@
 #include "search/proposer.hpp"
 
-#include <fcntl.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <chrono>
-#include <cstring>
 #include <filesystem>
 #include <stdexcept>
-#include <thread>
 #include <unordered_set>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/parse.hpp"
+#include "core/process.hpp"
 
 namespace attnlab {
 
 namespace {
-
-// An unlinked temporary file: nothing is left behind even if we are killed.
-struct TempFd {
-  int fd = -1;
-  TempFd() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "attnlab-proposer-XXXXXX").string();
-    fd = mkostemp(tmpl.data(), O_CLOEXEC);  // CLOEXEC: only the dup2'ed copies reach the child
-    if (fd < 0) throw std::runtime_error(std::string("cannot create a temporary file: ") + std::strerror(errno));
-    unlink(tmpl.c_str());
-  }
-  ~TempFd() { close(fd); }
-  TempFd(const TempFd&) = delete;
-  TempFd& operator=(const TempFd&) = delete;
-
-  std::string read_all() const {
-    std::string s;
-    char buf[65536];
-    lseek(fd, 0, SEEK_SET);
-    for (ssize_t n; (n = read(fd, buf, sizeof buf)) > 0;) s.append(buf, static_cast<size_t>(n));
-    return s;
-  }
-};
 
 std::string excerpt(const std::string& s, size_t max = 800) {
   std::string t = s.size() > max ? "..." + s.substr(s.size() - max) : s;
@@ -51,50 +21,6 @@ std::string excerpt(const std::string& s, size_t max = 800) {
 }
 
 }  // namespace
-
-CommandOutput run_command(const std::string& command, const std::string& input, double timeout_s) {
-  TempFd in, out, err;
-  for (size_t done = 0; done < input.size();) {
-    ssize_t n = write(in.fd, input.data() + done, input.size() - done);
-    if (n < 0 && errno != EINTR) throw std::runtime_error(std::string("cannot write proposer input: ") + std::strerror(errno));
-    if (n > 0) done += static_cast<size_t>(n);
-  }
-  lseek(in.fd, 0, SEEK_SET);
-
-  const pid_t pid = fork();
-  if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
-  if (pid == 0) {
-    // Child: only async-signal-safe calls until exec. Its own process group, so a timeout kills the
-    // shell and everything it started, and nothing else.
-    setpgid(0, 0);
-    dup2(in.fd, 0);
-    dup2(out.fd, 1);
-    dup2(err.fd, 2);
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  setpgid(pid, pid);  // also here: whichever runs first, the group exists before we might kill it
-
-  CommandOutput r;
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeout_s);
-  int status = 0;
-  for (;;) {
-    const pid_t w = waitpid(pid, &status, WNOHANG);
-    if (w == pid) break;
-    if (w < 0 && errno != EINTR) throw std::runtime_error(std::string("waitpid: ") + std::strerror(errno));
-    if (std::chrono::steady_clock::now() >= deadline) {
-      r.timed_out = true;
-      kill(-pid, SIGKILL);
-      while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + (WIFSIGNALED(status) ? WTERMSIG(status) : 0);
-  r.out = out.read_all();
-  r.err = err.read_all();
-  return r;
-}
 
 nlohmann::json proposer_request(const SearchSpace& space, const History& history, int generation, int want,
                                 uint64_t seed) {
@@ -163,9 +89,12 @@ std::vector<Candidate> ProposerStrategy::propose(const History& history, int max
   // The proposer's own randomness can come from here, which makes it reproducible from --seed.
   const uint64_t seed = rng();
   const auto request = proposer_request(space_, history, generation, max, seed).dump();
-  CommandOutput r;
+  ProcessResult r;
   try {
-    r = run_command(opt_.command, request, opt_.timeout_s);
+    ProcessOptions po;
+    po.stdin_data = request;
+    po.timeout_s = opt_.timeout_s;
+    r = run_shell(opt_.command, po);
   } catch (const std::runtime_error& e) {
     throw UserError(fmt::format("cannot run proposer '{}': {}", opt_.command, e.what()));
   }

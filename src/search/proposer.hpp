@@ -21,16 +21,6 @@ struct ProposerOptions {
   bool repair_invalid = true;  // an invalid config is repaired to the nearest valid one (else rejected)
 };
 
-struct CommandOutput {
-  int exit_code = 0;      // 128 + signal when killed by a signal
-  bool timed_out = false;
-  std::string out, err;
-};
-// Runs `command` under /bin/sh with `input` on stdin, capturing stdout and stderr (through unlinked
-// temporary files, so neither pipe can fill up and deadlock). Throws std::runtime_error when the
-// process cannot be started.
-CommandOutput run_command(const std::string& command, const std::string& input, double timeout_s);
-
 // The request of one generation (schema attnlab.proposer/1).
 nlohmann::json proposer_request(const SearchSpace& space, const History& history, int generation, int want,
                                 uint64_t seed);

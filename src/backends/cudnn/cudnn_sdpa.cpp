@@ -15,10 +15,16 @@
 //   causal); the first Sq - Sk rows are written here: O = 0, LSE = +inf.
 // - With Sq == Sk we ask for TOP_LEFT (identical mask, the long-standing causal path); with Sq < Sk
 //   BOTTOM_RIGHT, which cuDNN supports for any lengths from 9.6 on.
+// - Autotune (backend option "autotune", or ATTNLAB_CUDNN_AUTOTUNE=1): every supported engine config not
+//   flagged non-deterministic is built (BuildPlanPolicy_t::ALL) and timed by the frontend's autotune on
+//   scratch tensors of the shape; the fastest becomes the plan (cached per shape in this process; the
+//   library version is fixed per process). describe() names the plan, with "autotuned".
 #include <cudnn.h>
 #include <cudnn_frontend.h>
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <map>
@@ -61,11 +67,12 @@ struct Prepared {
   DeviceBuffer stats;        // when skipped_rows > 0: cuDNN's (B, H, Sk) stats, copied into LSE rows
   DeviceBuffer inf_rows;     // when skipped_rows > 0: (B*H, skipped_rows) of +inf, the source for LSE
   std::string plan;
+  std::string tuning;        // "autotuned" / "autotune failed: ..." (empty without autotune)
 };
 
 class CudnnBackend : public AttentionBackend {
  public:
-  CudnnBackend() : device_(query_device()) {}
+  explicit CudnnBackend(bool autotune) : device_(query_device()), autotune_(autotune) {}
   ~CudnnBackend() override {
     cache_.clear();  // plans before the handle they were built with
     if (handle_) cudnnDestroy(handle_);
@@ -77,7 +84,8 @@ class CudnnBackend : public AttentionBackend {
   std::string describe() const override {
     std::string s = fmt::format("cuDNN {} (frontend {})", version_string(cudnn_runtime_version()),
                                 version_string(CUDNN_FRONTEND_VERSION));
-    return last_ && !last_->plan.empty() ? fmt::format("{}, plan {}", s, last_->plan) : s;
+    if (!last_ || last_->plan.empty()) return s;
+    return fmt::format("{}, plan {}{}", s, last_->plan, last_->tuning.empty() ? "" : " (" + last_->tuning + ")");
   }
 
   std::string supports(const AttnProblem& p) const override {
@@ -218,15 +226,38 @@ class CudnnBackend : public AttentionBackend {
     // yet is not flagged NUMERICAL_NOTE_NONDETERMINISTIC. Barred by name (a substring of the config name);
     // the next config (eng4_k24=3 there) is deterministic. Other configs were reproducible in our runs.
     g->deselect_engines({"_k24=35"});
+    if (autotune_) g->deselect_numeric_notes({fe::NumericalNote_t::NONDETERMINISTIC});
     check(g->check_support(), "check_support", p);
-    check(g->build_plans(fe::BuildPlanPolicy_t::HEURISTICS_CHOICE), "build_plans", p);
+    if (autotune_) {
+      // All plans, in heuristic order: if timing fails the candidate stays the heuristic's first choice.
+      check(g->build_plans(fe::BuildPlanPolicy_t::ALL), "build_plans", p);
+      e.tuning = tune(*g, p, sq);
+    } else {
+      check(g->build_plans(fe::BuildPlanPolicy_t::HEURISTICS_CHOICE), "build_plans", p);
+    }
     check(g->get_workspace_size(e.workspace_bytes), "get_workspace_size", p);
     if (!g->get_plan_name(e.plan).is_good()) e.plan.clear();
     e.plan.erase(0, e.plan.find_first_not_of('_'));  // composite plans carry a "____" tag prefix
     e.graph = std::move(g);
   }
 
+  // Times every built plan on zero-filled scratch tensors of the shape; returns what describe() reports.
+  std::string tune(fe::graph::Graph& g, const AttnProblem& p, int64_t sq) const {
+    const size_t q_bytes = size_t(p.batch) * p.seqlen_q * p.heads * p.head_dim * 2;
+    const size_t kv_bytes = size_t(p.batch) * p.seqlen_k * p.heads_k * p.head_dim * 2;
+    DeviceBuffer q(q_bytes), k(kv_bytes), v(kv_bytes), o(q_bytes), stats(size_t(p.batch) * p.heads * sq * 4);
+    DeviceBuffer ws(size_t(std::max<int64_t>(g.get_autotune_workspace_size(), 1)));
+    for (DeviceBuffer* b : {&q, &k, &v}) b->fill_bytes(0);
+    std::unordered_map<int64_t, void*> pack{
+        {kUidQ, q.get()}, {kUidK, k.get()}, {kUidV, v.get()}, {kUidO, o.get()}, {kUidStats, stats.get()}};
+    if (auto st = cudnnSetStream(handle_, nullptr); st != CUDNN_STATUS_SUCCESS) return "autotune failed: cudnnSetStream";
+    auto err = g.autotune(handle_, pack, ws.get());
+    ATTN_CUDA(cudaDeviceSynchronize());
+    return err.is_good() ? "autotuned" : "autotune failed: " + err.get_message();
+  }
+
   std::optional<DeviceInfo> device_;
+  bool autotune_ = false;
   cudnnHandle_t handle_ = nullptr;  // created by the first prepare (needs a device)
   DeviceBuffer workspace_;          // shared by all cached plans, grown to the largest
   std::map<Signature, std::unique_ptr<Prepared>> cache_;
@@ -240,8 +271,10 @@ void register_cudnn_backend(BackendRegistry& r) {
   const int64_t v = cudnn_runtime_version();
   record_library_version("cudnn", fmt::format("{}.{}.{}", v / 10000, (v / 100) % 100, v % 100));
   r.attention["cudnn"] = [](const std::string& opts) -> std::unique_ptr<AttentionBackend> {
-    if (!opts.empty()) throw UserError(fmt::format("the cudnn backend takes no options (got '{}')", opts));
-    return std::make_unique<CudnnBackend>();
+    if (!opts.empty() && opts != "autotune")
+      throw UserError(fmt::format("the cudnn backend takes no option but 'autotune' (got '{}')", opts));
+    const char* env = std::getenv("ATTNLAB_CUDNN_AUTOTUNE");
+    return std::make_unique<CudnnBackend>(opts == "autotune" || (env && std::string(env) == "1"));
   };
 }
 

@@ -1,0 +1,258 @@
+#include "core/process.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace attnlab {
+
+namespace {
+using clock_type = std::chrono::steady_clock;
+
+[[noreturn]] void fail(const std::string& what) { throw std::runtime_error(what + ": " + std::strerror(errno)); }
+
+// An unlinked temporary file holding the child's stdin.
+int stdin_file(const std::string& data) {
+  std::string path = (std::filesystem::temp_directory_path() / "attnlab-stdin-XXXXXX").string();
+  const int fd = mkostemp(path.data(), O_CLOEXEC);
+  if (fd < 0) fail("cannot create a temporary file");
+  unlink(path.c_str());
+  for (size_t off = 0; off < data.size();) {
+    const ssize_t n = write(fd, data.data() + off, data.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      close(fd);
+      fail("cannot write a temporary file");
+    }
+    off += size_t(n);
+  }
+  lseek(fd, 0, SEEK_SET);
+  return fd;
+}
+
+// fork + exec in a new process group with the given fds as 0, 1 (and 2 when err >= 0).
+pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid < 0) fail("fork");
+  if (pid == 0) {  // child: only async-signal-safe calls until exec
+    setpgid(0, 0);
+    signal(SIGPIPE, SIG_DFL);
+    dup2(in, 0);
+    dup2(out, 1);
+    if (err >= 0) dup2(err, 2);
+    execvp(args[0], args.data());
+    const char msg[] = "exec failed\n";
+    (void)!write(2, msg, sizeof msg - 1);
+    _exit(127);
+  }
+  setpgid(pid, pid);  // also here: the group exists before we might kill it
+  return pid;
+}
+
+void fill_status(ProcessResult& r, int status) {
+  if (WIFEXITED(status)) {
+    r.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    r.signal = WTERMSIG(status);
+    r.exit_code = 128 + r.signal;
+  }
+}
+
+int reap(pid_t pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  return status;
+}
+
+double remaining_ms(clock_type::time_point deadline) {
+  return std::chrono::duration<double, std::milli>(deadline - clock_type::now()).count();
+}
+}  // namespace
+
+std::string ProcessResult::describe() const {
+  if (timed_out) return fmt::format("timed out after {:.1f} s", wall_s);
+  if (signal) return fmt::format("killed by signal {} ({})", signal, strsignal(signal));
+  if (exit_code == 127) return "could not be run (exit status 127)";
+  return fmt::format("exited with status {}", exit_code);
+}
+
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opt) {
+  ProcessResult r;
+  if (argv.empty()) throw std::invalid_argument("run_process: empty argv");
+  const auto t0 = clock_type::now();
+  const int in = stdin_file(opt.stdin_data);
+  int outp[2], errp[2];
+  if (pipe2(outp, O_CLOEXEC) != 0) {
+    close(in);
+    fail("pipe");
+  }
+  if (pipe2(errp, O_CLOEXEC) != 0) {
+    close(in), close(outp[0]), close(outp[1]);
+    fail("pipe");
+  }
+  pid_t pid = -1;
+  try {
+    pid = spawn(argv, in, outp[1], errp[1]);
+  } catch (...) {
+    close(in), close(outp[0]), close(outp[1]), close(errp[0]), close(errp[1]);
+    throw;
+  }
+  close(in), close(outp[1]), close(errp[1]);
+
+  const auto deadline = t0 + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.timeout_s));
+  pollfd fds[2] = {{outp[0], POLLIN, 0}, {errp[0], POLLIN, 0}};
+  int open_fds = 2;
+  char buf[65536];
+  while (open_fds > 0) {
+    int wait_ms = -1;
+    if (opt.timeout_s > 0) {
+      const double left = remaining_ms(deadline);
+      if (left <= 0) {
+        r.timed_out = true;
+        kill(-pid, SIGKILL);
+        break;
+      }
+      wait_ms = int(std::min(left, 1000.0)) + 1;
+    }
+    const int n = poll(fds, 2, wait_ms);
+    if (n < 0 && errno != EINTR) break;
+    if (n <= 0) continue;
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      const ssize_t got = read(fds[i].fd, buf, sizeof buf);
+      if (got < 0 && errno == EINTR) continue;
+      if (got <= 0) {
+        close(fds[i].fd), fds[i].fd = -1, --open_fds;
+        continue;
+      }
+      (i == 0 ? r.out : r.err).append(buf, size_t(got));
+      if (i == 1 && opt.forward_stderr) std::cerr.write(buf, got).flush();
+    }
+  }
+  for (auto& f : fds)
+    if (f.fd >= 0) close(f.fd);  // after a timeout: a grandchild outside the group may still hold the pipe
+  fill_status(r, reap(pid));
+  r.wall_s = std::chrono::duration<double>(clock_type::now() - t0).count();
+  return r;
+}
+
+ProcessResult run_shell(const std::string& command, const ProcessOptions& opt) {
+  return run_process({"/bin/sh", "-c", command}, opt);
+}
+
+// ---------------------------------------------------------------- ChildProcess
+ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+  if (argv.empty()) throw std::invalid_argument("ChildProcess: empty argv");
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0) fail("pipe");
+  if (pipe2(out, O_CLOEXEC) != 0) {
+    close(in[0]), close(in[1]);
+    fail("pipe");
+  }
+  try {
+    pid_ = spawn(argv, in[0], out[1], -1);
+  } catch (...) {
+    close(in[0]), close(in[1]), close(out[0]), close(out[1]);
+    throw;
+  }
+  close(in[0]), close(out[1]);
+  to_ = in[1];
+  from_ = out[0];
+}
+
+ChildProcess::~ChildProcess() {
+  kill_now();
+  if (to_ >= 0) close(to_);
+  if (from_ >= 0) close(from_);
+}
+
+bool ChildProcess::write_line(const std::string& line) {
+  if (to_ < 0 || status_) return false;
+  const std::string s = line + "\n";
+  const auto old = signal(SIGPIPE, SIG_IGN);  // a dead child is a failed write, not our death
+  bool ok = true;
+  for (size_t off = 0; off < s.size();) {
+    const ssize_t n = write(to_, s.data() + off, s.size() - off);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ok = false;
+      break;
+    }
+    off += size_t(n);
+  }
+  signal(SIGPIPE, old);
+  return ok;
+}
+
+ChildProcess::Read ChildProcess::read_line(std::string& line, double timeout_s) {
+  const auto deadline = clock_type::now() + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(timeout_s));
+  char buf[65536];
+  for (;;) {
+    if (const size_t nl = buffer_.find('\n'); nl != std::string::npos) {
+      line = buffer_.substr(0, nl);
+      buffer_.erase(0, nl + 1);
+      return Read::line;
+    }
+    if (from_ < 0) return Read::eof;
+    int wait_ms = -1;
+    if (timeout_s > 0) {
+      const double left = remaining_ms(deadline);
+      if (left <= 0) return Read::timeout;
+      wait_ms = int(std::min(left, 1000.0)) + 1;
+    }
+    pollfd p{from_, POLLIN, 0};
+    const int n = poll(&p, 1, wait_ms);
+    if (n < 0 && errno != EINTR) return Read::eof;
+    if (n <= 0) continue;
+    const ssize_t got = read(from_, buf, sizeof buf);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      close(from_);
+      from_ = -1;
+      if (!buffer_.empty()) {  // a last line without '\n'
+        line = std::move(buffer_);
+        buffer_.clear();
+        return Read::line;
+      }
+      return Read::eof;
+    }
+    buffer_.append(buf, size_t(got));
+  }
+}
+
+void ChildProcess::kill_now() {
+  if (pid_ <= 0 || status_) return;
+  kill(-pid_, SIGKILL);
+  status_ = reap(pid_);
+}
+
+ProcessResult ChildProcess::wait() {
+  ProcessResult r;
+  if (pid_ <= 0) return r;
+  if (!status_) {
+    if (to_ >= 0) {
+      close(to_);  // EOF on its stdin: a well-behaved child exits
+      to_ = -1;
+    }
+    status_ = reap(pid_);
+  }
+  fill_status(r, *status_);
+  return r;
+}
+
+}  // namespace attnlab

@@ -1,0 +1,62 @@
+#pragma once
+// The one way attnlab runs another program (torch peer, proposer, eval worker, compute-sanitizer):
+//  - run_process: argv, stdin text, stdout/stderr captured, a wall-clock timeout that SIGKILLs the
+//    child's whole process group (so a shell and everything it started go together);
+//  - ChildProcess: a persistent child spoken to by lines on stdin/stdout, with a timeout per read (the
+//    eval worker: a request that never answers is killed and the caller starts a fresh child).
+// Children run in their own process group; nothing here uses a shell unless argv asks for one.
+#include <sys/types.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace attnlab {
+
+struct ProcessOptions {
+  std::string stdin_data;       // given through an unlinked temporary file: the child never blocks us
+  double timeout_s = 0;         // <= 0: none
+  bool forward_stderr = false;  // also copy the child's stderr to ours as it arrives
+};
+
+struct ProcessResult {
+  int exit_code = -1;      // exit status; 128 + N when killed by signal N; 127 when argv[0] cannot be run
+  int signal = 0;          // N when killed by signal N, else 0
+  bool timed_out = false;  // killed by us at the timeout (then signal == SIGKILL)
+  std::string out, err;
+  double wall_s = 0;
+  bool ok() const { return exit_code == 0 && !timed_out; }
+  // "exited with status 3", "killed by signal 11 (Segmentation fault)", "timed out after 2.0 s"
+  std::string describe() const;
+};
+
+// std::runtime_error when the process cannot be created at all (fork/pipe failure).
+ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opt = {});
+// /bin/sh -c command.
+ProcessResult run_shell(const std::string& command, const ProcessOptions& opt = {});
+
+// A long-lived child speaking lines on stdin/stdout; its stderr goes to ours.
+class ChildProcess {
+ public:
+  explicit ChildProcess(const std::vector<std::string>& argv);  // std::runtime_error when it cannot start
+  ~ChildProcess();  // kills the process group and reaps the child
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  bool write_line(const std::string& line);  // false when the child is gone
+  enum class Read { line, eof, timeout };
+  // One line (without '\n') within timeout_s (<= 0: wait forever).
+  Read read_line(std::string& line, double timeout_s);
+  void kill_now();  // SIGKILL to the whole group, then reap
+  // After eof / kill_now: how the child ended (exit_code / signal fields of ProcessResult).
+  ProcessResult wait();
+  pid_t pid() const { return pid_; }
+
+ private:
+  pid_t pid_ = -1;
+  int to_ = -1, from_ = -1;
+  std::string buffer_;
+  std::optional<int> status_;
+};
+
+}  // namespace attnlab
