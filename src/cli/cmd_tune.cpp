@@ -53,11 +53,6 @@ AttnProblem target_of(const Opts& o) {
   return p;
 }
 
-std::string shape_key(const AttnProblem& p) {
-  return fmt::format("B{} H{}/{} Sq{} Sk{} d{}{}", p.batch, p.heads, p.heads_k, p.seqlen_q, p.seqlen_k, p.head_dim,
-                     p.causal ? " causal" : "");
-}
-
 std::vector<Evaluation> load_replay_records(const std::string& path, const AttnProblem& p) {
   if (!fs::exists(path)) throw UserError(path + ": cannot open (No such file or directory)");
   if (path.ends_with(".db")) {

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   attnlab::cli::add_ceilings(app);
   attnlab::cli::add_tune(app);
   attnlab::cli::add_inspect(app);
+  attnlab::cli::add_profile(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
