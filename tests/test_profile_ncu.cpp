@@ -35,8 +35,11 @@ TEST(ProfileNcu, ParsesTheRawPageFixture) {
 }
 
 TEST(ProfileNcu, CsvCornerCases) {
-  EXPECT_EQ(split_csv_record(R"("a","b,c","say ""hi""",,"")"),
-            (std::vector<std::string>{"a", "b,c", "say \"hi\"", "", ""}));
+  // Quoted commas, doubled quotes, a line break inside a cell (a long kernel name).
+  const auto q = parse_ncu_csv("\"ID\",\"Kernel Name\",\"m\"\n\"0\",\"k<a, \"\"b\"\"\nc>\",\"1\"\n");
+  ASSERT_EQ(q.size(), 1u);
+  EXPECT_EQ(q[0].name, "k<a, \"b\"\nc>");
+  EXPECT_EQ(q[0].metric("m"), 1.0);
   EXPECT_EQ(parse_ncu_number("1,234.5"), 1234.5);
   EXPECT_EQ(parse_ncu_number("n/a"), std::nullopt);
   EXPECT_EQ(parse_ncu_number(""), std::nullopt);

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/error.hpp"
+#include "io/csv.hpp"
 
 namespace attnlab::profile {
 
@@ -22,34 +23,6 @@ std::optional<double> NcuKernel::metric(const std::string& name) const {
   return it->second;
 }
 
-std::vector<std::string> split_csv_record(const std::string& line) {
-  std::vector<std::string> cells;
-  std::string cur;
-  bool quoted = false;
-  for (size_t i = 0; i < line.size(); ++i) {
-    const char c = line[i];
-    if (quoted) {
-      if (c == '"' && i + 1 < line.size() && line[i + 1] == '"') {
-        cur += '"';
-        ++i;
-      } else if (c == '"') {
-        quoted = false;
-      } else {
-        cur += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      cells.push_back(std::move(cur));
-      cur.clear();
-    } else if (c != '\r') {
-      cur += c;
-    }
-  }
-  cells.push_back(std::move(cur));
-  return cells;
-}
-
 std::optional<double> parse_ncu_number(const std::string& cell) {
   std::string s;
   for (char c : cell)
@@ -65,9 +38,13 @@ std::vector<NcuKernel> parse_ncu_csv(const std::string& text) {
   std::vector<NcuKernel> kernels;
   std::vector<std::string> header, units;
   std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (line.empty() || line[0] != '"') continue;  // ==PROF== lines, application output
-    auto cells = split_csv_record(line);
+  std::vector<std::string> cells;
+  for (std::string skipped; in.peek() != std::char_traits<char>::eof();) {
+    if (in.peek() != '"') {  // ==PROF== lines, application output
+      std::getline(in, skipped);
+      continue;
+    }
+    read_csv_record(in, cells);
     if (cells[0] == "ID") {
       header = std::move(cells);
       units.clear();

@@ -23,8 +23,6 @@ struct NcuKernel {
 // UserError when the text has no ncu CSV header (e.g. ncu failed: pass its output to ncu_failure()).
 std::vector<NcuKernel> parse_ncu_csv(const std::string& text);
 
-// One CSV record (RFC 4180: quotes, doubled quotes, commas inside quotes); exposed for tests.
-std::vector<std::string> split_csv_record(const std::string& line);
 // "1,234.5" -> 1234.5; "n/a", "" or text -> nullopt.
 std::optional<double> parse_ncu_number(const std::string& cell);
 

@@ -109,10 +109,11 @@ ProfileResult run_profile(const ProfileRequest& req, const std::string& self_exe
   const std::string stem = profile_stem(r.backend, p);
   r.csv_path = (fs::path(req.out_dir) / ("ncu_" + stem + ".csv")).string();
   r.json_path = (fs::path(req.out_dir) / ("profile_" + stem + ".json")).string();
-  std::string csv;
+  std::string csv;  // ncu's CSV as printed: from the first header on, without ncu's and attnlab's own lines
   std::istringstream in(run.output);
   for (std::string line; std::getline(in, line);)
-    if (!line.empty() && line[0] == '"') csv += line + "\n";
+    if ((!csv.empty() || line.rfind("\"ID\"", 0) == 0) && line.rfind("==", 0) != 0 && line.rfind(kDescribePrefix, 0) != 0)
+      csv += line + "\n";
   write_text(r.csv_path, csv);
   nlohmann::json j = to_json(r);
   j["ncu_command"] = run.command;
