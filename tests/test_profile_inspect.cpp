@@ -55,12 +55,12 @@ TEST(ProfileInspect, FlagsAPlantedSpill) {
   t.kernel.log = kSpillLog;
   t.kernel.resources = parse_ptxas_report(kSpillLog);
   t.dyn_smem = 100000;
-  t.threads = 384;
+  t.threads = 256;
   const std::string sass = "        /*0010*/                   STL [R1+0x8], R4 ;\n        /*0020*/  LDL R4, [R1+0x8] ;\n";
   const InspectRow r = inspect_row(t, SmLimits::for_arch("sm_90a"), sass);
   EXPECT_TRUE(r.spills());
   EXPECT_EQ(r.smem_total(), 100064);
-  EXPECT_EQ(r.occupancy.blocks_per_sm, 1);  // 255 regs x 12 warps: registers allow 1, smem 2
+  EXPECT_EQ(r.occupancy.blocks_per_sm, 1);  // 255 regs x 8 warps: registers allow 1, smem 2
   EXPECT_EQ(r.occupancy.limiter, OccupancyLimiter::registers);
   EXPECT_EQ(r.mix.count("LDL"), 1);
   ASSERT_GE(r.flags.size(), 3u);

@@ -34,8 +34,8 @@ TEST(ProfileOccupancy, KnownValues) {
   EXPECT_EQ(o.blocks_per_sm, 32);
   EXPECT_EQ(o.limiter, OccupancyLimiter::blocks);
   EXPECT_DOUBLE_EQ(o.fraction, 0.5);
-  // 1024 threads: the thread limit (2 per SM) binds.
-  o = theoretical_occupancy(h100, 1024, 32, 0);
+  // 1024 threads at 16 regs (registers would allow 4): the thread limit (2 per SM) binds.
+  o = theoretical_occupancy(h100, 1024, 16, 0);
   EXPECT_EQ(o.blocks_per_sm, 2);
   EXPECT_EQ(o.limiter, OccupancyLimiter::threads);
   // The whole opt-in shared memory: exactly one CTA (232448 + 1024 reserved = 228 KB).

@@ -92,7 +92,7 @@ TEST(ProfileVerdict, NoMetricsNoRoofline) {
   const Verdict v = classify(input({}));
   EXPECT_EQ(v.kind, "unknown");
   EXPECT_EQ(v.achieved_tflops, 0);
-  auto in = input({{metric::kDuration, 1000}, {metric::kTensorPipePct, 80}});
+  auto in = input({{metric::kDuration, 1e6}, {metric::kTensorPipePct, 80}});
   in.flops = 1e9;  // no DRAM bytes, no ceilings: TFLOP/s only
   const Verdict w = classify(in);
   EXPECT_DOUBLE_EQ(w.achieved_tflops, 1.0);

@@ -67,12 +67,12 @@ Verdict classify(const VerdictInput& in, const VerdictThresholds& t) {
   if (busiest) {
     v.kind = busiest->kind;
     v.evidence.push_back(pct(busiest->label, *busiest->pct));
-    for (const auto& u : units)  // the runner-up shows how clear the call is
-      if (&u != busiest && u.pct && *u.pct >= 0.5 * t.unit_bound_pct) {
-        v.evidence.push_back(pct(u.label, *u.pct));
-        break;
-      }
-    if (busiest->kind == std::string("tensor-pipe-bound") && dram) v.evidence.push_back(pct("DRAM", *dram));
+    const Unit* second = nullptr;  // the runner-up shows how clear the call is
+    for (const auto& u : units)
+      if (&u != busiest && u.pct && *u.pct >= 0.5 * t.unit_bound_pct && (!second || *u.pct > *second->pct)) second = &u;
+    if (second) v.evidence.push_back(pct(second->label, *second->pct));
+    if (busiest->kind == std::string("tensor-pipe-bound") && dram && (!second || second->pct != dram))
+      v.evidence.push_back(pct("DRAM", *dram));
     if (busiest->kind == std::string("shared-memory-bound")) {
       const double conflicts = get(in, metric::kSmemBankConflictsLd).value_or(0) + get(in, metric::kSmemBankConflictsSt).value_or(0);
       if (auto wf = get(in, metric::kSmemWavefronts); wf && *wf > 0)
