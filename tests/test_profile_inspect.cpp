@@ -120,6 +120,19 @@ TEST(ProfileInspect, FindsAPlantedDeadKnob) {
   EXPECT_EQ(j["identical_sass_pairs"].size(), 3u);
 }
 
+TEST(ProfileInspect, RejectsBadInputBeforeCompiling) {
+  const std::pair<const char*, const char*> cases[] = {{"inspect --arch sm_70", "no per-SM limits for arch 'sm_70'"},
+                                                       {"inspect -d 96", "unsupported head dim 96"},
+                                                       {"inspect --dtype fp8", "unsupported dtype 'fp8'"},
+                                                       {"inspect --config m128bogus", "cannot parse config 'm128bogus'"},
+                                                       {"inspect --space huge --all", "huge not in"}};
+  for (const auto& [args, message] : cases) {
+    const auto r = test::run_cli(args);
+    EXPECT_NE(r.exit_code, 0) << args;
+    EXPECT_NE(r.output.find(message), std::string::npos) << args << ": " << r.output;
+  }
+}
+
 TEST(ProfileInspect, EndToEndTwoSm80ConfigsForSm80) {
   const auto json_path = std::filesystem::temp_directory_path() / "attnlab-inspect-test.json";
   const auto r = test::run_cli("inspect --arch sm_80 -d 64 --config m64n64w4s2-swz-qsm --config m64n64w4s2-swz-qreg --json " +

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "backends/backend.hpp"
+#include "backends/custom/tile_config.hpp"
 #include "check/inputs.hpp"
 #include "core/error.hpp"
 #include "profile/ncu.hpp"
@@ -25,6 +26,7 @@ void validate_launch(const LaunchSpec& s) {
   s.problem.validate_or_throw();
   if (!is_gemm_backend(s.backend)) make_attention_backend(s.backend);  // UserError naming the known backends
   if (!s.config.empty() && s.backend != "custom") throw UserError("--config applies to the custom backend only");
+  if (!s.config.empty()) TileConfig::parse(s.config);  // UserError on a malformed name
   if (s.warmup < 0) throw UserError("--warmup must be >= 0");
 }
 
