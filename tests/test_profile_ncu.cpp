@@ -2,13 +2,17 @@
 // ==PROF== lines, thousands separators and an n/a column), ncu failure diagnoses, the command line, and
 // the per-arch metric sets. No GPU and no ncu needed.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 
 #include "core/error.hpp"
 #include "profile/metric_sets.hpp"
 #include "profile/ncu.hpp"
 #include "profile/profile.hpp"
+#include "store/results_db.hpp"
 #include "test_helpers.hpp"
 
 namespace attnlab::profile {
@@ -139,6 +143,63 @@ TEST(ProfileNcu, ProfileRejectsBadInputBeforeAnyGpuWork) {
     EXPECT_NE(r.exit_code, 0);
     EXPECT_NE(r.output.find("ncu (Nsight Compute) not found"), std::string::npos) << r.output;
   }
+}
+
+}  // namespace attnlab::profile
+
+// The whole profile path without a GPU: a fake ncu on NCU_PATH prints the fixture (and first rejects a
+// metric, as an older ncu would); files, verdicts and the DB rows come out as on the GPU machine.
+namespace attnlab::profile {
+
+TEST(ProfileNcu, EndToEndWithAFakeNcu) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("attnlab-fake-ncu-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "fixture.csv") << test::read_fixture("ncu_raw_brief_sm90.csv");
+  {
+    std::ofstream s(dir / "ncu");
+    s << "#!/bin/sh\necho \"$@\" >> '" << (dir / "args").string() << "'\n"
+      << "case \"$*\" in *sm__inst_executed_pipe_uniform.sum*)\n"
+      << "  echo '==ERROR== Failed to find metric sm__inst_executed_pipe_uniform.sum'; exit 1;;\nesac\n"
+      << "echo 'attnlab-profile-launch: m128n64w4s2-swz-qsm'\ncat '" << (dir / "fixture.csv").string() << "'\n";
+  }
+  ::chmod((dir / "ncu").c_str(), 0755);
+  ::setenv("NCU_PATH", dir.c_str(), 1);
+  ProfileRequest req;
+  req.launch.problem = AttnProblem::make(4, 16, 16, 4096, 4096, 128, DType::bf16, false);
+  req.metric_set = "full";
+  req.out_dir = (dir / "out").string();
+  req.db = (dir / "results.db").string();
+  const ProfileResult r = run_profile(req, {"sm_90a", "GPU-fake", "580", 700, 3000}, "/x/attnlab");
+  ::unsetenv("NCU_PATH");
+
+  EXPECT_EQ(r.describe, "m128n64w4s2-swz-qsm");
+  EXPECT_EQ(r.dropped_metrics, std::vector<std::string>{"sm__inst_executed_pipe_uniform.sum"});
+  ASSERT_EQ(r.kernels.size(), 3u);
+  EXPECT_TRUE(r.kernels[2].main);  // the longest
+  EXPECT_GT(r.kernels[2].verdict.roof_tflops, 0);
+  std::ifstream args(dir / "args");
+  std::string first, second;
+  std::getline(args, first);
+  std::getline(args, second);
+  EXPECT_NE(first.find("/x/attnlab profile-launch --backend custom --shape 4,16,4096,4096,128"), std::string::npos) << first;
+  EXPECT_NE(first.find("sm__inst_executed_pipe_uniform.sum"), std::string::npos);
+  EXPECT_EQ(second.find("sm__inst_executed_pipe_uniform.sum"), std::string::npos);  // retried without it
+  // The raw CSV is ncu's CSV alone, and parses back to the same kernels.
+  std::ifstream csv_file(r.csv_path);
+  const std::string csv((std::istreambuf_iterator<char>(csv_file)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(csv.rfind("\"ID\"", 0), 0u);
+  EXPECT_EQ(parse_ncu_csv(csv).size(), 3u);
+  std::ifstream json_file(r.json_path);
+  const auto j = nlohmann::json::parse(json_file);
+  EXPECT_EQ(j["schema"], "attnlab.profile/1");
+  EXPECT_EQ(j["kernels"][1]["verdict"]["kind"], "tensor-pipe-bound");
+  auto db = ResultsDb::open(req.db);
+  const auto rows = db.profiles({"sm_90a", "GPU-fake", "580", "", "", ""});
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].config, "m128n64w4s2-swz-qsm");
+  EXPECT_EQ(rows[0].metric_set, "full");
+  fs::remove_all(dir);
 }
 
 }  // namespace attnlab::profile

@@ -81,23 +81,34 @@ void write_text(const fs::path& p, const std::string& text) {
 }
 }  // namespace
 
+ProfileEnv device_profile_env(const ProfileRequest& req) {
+  const DeviceInfo dev = require_device();
+  ProfileEnv env{dev.arch(), dev.uuid, std::to_string(dev.driver_version), 0, 0};
+  if (req.ceilings) {
+    const Ceilings c = device_ceilings();
+    env.peak_tflops = c.tensor_tflops(req.launch.problem.dtype);
+    env.dram_gbps = c.copy_gbps;
+  }
+  return env;
+}
+
 ProfileResult run_profile(const ProfileRequest& req, const std::string& self_exe) {
   validate_launch(req.launch);
   metric_names(req.metric_set, "sm_90a");  // an unknown set fails here, before any GPU work
   require_ncu();
-  const DeviceInfo dev = require_device();
+  return run_profile(req, device_profile_env(req), self_exe);
+}
+
+ProfileResult run_profile(const ProfileRequest& req, const ProfileEnv& env, const std::string& self_exe) {
   const AttnProblem& p = req.launch.problem;
   ProfileResult r;
   r.backend = req.launch.backend;
-  r.arch = dev.arch();
+  r.arch = env.arch;
   r.metric_set = req.metric_set;
   r.shape = p.describe();
   r.flops = is_gemm_backend(r.backend) ? 2.0 * p.batch * p.heads * double(p.seqlen_q) * p.seqlen_k * p.head_dim : p.flops();
-  if (req.ceilings) {
-    const Ceilings c = device_ceilings();
-    r.peak_tflops = c.tensor_tflops(p.dtype);
-    r.dram_gbps = c.copy_gbps;
-  }
+  r.peak_tflops = env.peak_tflops;
+  r.dram_gbps = env.dram_gbps;
   std::vector<std::string> app = {self_exe};
   for (auto& a : launch_args(req.launch)) app.push_back(a);
   NcuRun run = run_ncu(metric_names(req.metric_set, r.arch), app, req.timeout_s);
@@ -121,7 +132,7 @@ ProfileResult run_profile(const ProfileRequest& req, const std::string& self_exe
 
   if (!req.db.empty()) {
     auto db = ResultsDb::open(req.db);
-    EvalContext ctx{r.arch, dev.uuid, std::to_string(dev.driver_version), shape_key(p), std::string(dtype_name(p.dtype)),
+    EvalContext ctx{r.arch, env.gpu_uuid, env.driver, shape_key(p), std::string(dtype_name(p.dtype)),
                     r.backend == "custom" ? embedded_kernels_hash() : ""};
     for (const auto& k : r.kernels) {
       db.put_profile(ctx, {r.backend, r.describe, k.kernel.name, r.metric_set, k.kernel.metrics, to_json(k.verdict)});

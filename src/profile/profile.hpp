@@ -48,7 +48,17 @@ std::string profile_stem(const std::string& backend, const AttnProblem& p);
 nlohmann::json to_json(const ProfileResult& r);
 void print_profile(const ProfileResult& r, std::FILE* out);
 
+// What the profile records about the machine: the device's arch / UUID / driver and measured ceilings.
+struct ProfileEnv {
+  std::string arch, gpu_uuid, driver;
+  double peak_tflops = 0, dram_gbps = 0;  // 0: no roofline
+};
+ProfileEnv device_profile_env(const ProfileRequest& req);  // needs a GPU
+
 // Needs a GPU and ncu; UserError with a one-line reason otherwise. self_exe: the attnlab binary to profile.
 ProfileResult run_profile(const ProfileRequest& req, const std::string& self_exe);
+// The same with the machine facts given: runs ncu (found as usual; tests put a fake on NCU_PATH), parses,
+// judges, writes the CSV and JSON, stores in the DB.
+ProfileResult run_profile(const ProfileRequest& req, const ProfileEnv& env, const std::string& self_exe);
 
 }  // namespace attnlab::profile
