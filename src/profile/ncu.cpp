@@ -1,6 +1,7 @@
 #include "profile/ncu.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -70,7 +71,8 @@ NcuRun run_ncu(const std::vector<std::string>& metrics, const std::vector<std::s
   const std::string ncu = require_ncu();
   NcuRun run;
   std::vector<std::string> m = metrics;
-  for (int attempt = 0; attempt < 2; ++attempt) {
+  constexpr int kAttempts = 4;  // ncu may name one unknown metric per run
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
     run.command = ncu_command(ncu, m, app_argv);
     const ProcessResult r = run_process(run.command, timeout_s);
     run.output = r.out;
@@ -80,12 +82,12 @@ NcuRun run_ncu(const std::vector<std::string>& metrics, const std::vector<std::s
       if (run.kernels.empty()) throw UserError("ncu profiled no kernel (empty CSV)");
       return run;
     }
-    const auto unknown = attempt == 0 ? unknown_metrics(r.out + "\n" + r.err, m) : std::vector<std::string>{};
-    if (unknown.empty() || unknown.size() == m.size()) throw UserError(why);
+    const auto unknown = unknown_metrics(r.out + "\n" + r.err, m);
+    if (unknown.empty() || unknown.size() == m.size() || attempt + 1 == kAttempts) throw UserError(why);
     for (const auto& u : unknown) m.erase(std::find(m.begin(), m.end(), u));
-    run.dropped_metrics = unknown;
+    run.dropped_metrics.insert(run.dropped_metrics.end(), unknown.begin(), unknown.end());
   }
-  throw UserError("ncu failed twice");
+  throw std::logic_error("unreachable");
 }
 
 }  // namespace attnlab::profile

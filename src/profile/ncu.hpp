@@ -1,6 +1,6 @@
 #pragma once
 // Running Nsight Compute on attnlab itself: the ncu command line (CSV raw page, base units, clocks left
-// alone, only kernels inside attnlab's NVTX range), one-line diagnoses of ncu failures, and a retry
+// alone, only kernels inside attnlab's NVTX range), one-line diagnoses of ncu failures, and retries
 // without metrics this ncu/GPU does not know.
 #include <string>
 #include <vector>
@@ -29,7 +29,7 @@ struct NcuRun {
   std::vector<std::string> command;
   std::string output;                        // ncu's stdout (the CSV and ==PROF== lines)
   std::vector<NcuKernel> kernels;
-  std::vector<std::string> dropped_metrics;  // unknown to this ncu, removed and retried once
+  std::vector<std::string> dropped_metrics;  // unknown to this ncu: removed, and the run retried
 };
 // UserError (one line, naming the fix) when ncu is missing, lacks counter permission, profiles nothing, ...
 NcuRun run_ncu(const std::vector<std::string>& metrics, const std::vector<std::string>& app_argv, double timeout_s);
