@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "core/error.hpp"
 #include "profile/inspect_targets.hpp"
 
@@ -13,13 +14,13 @@ namespace attnlab::cli {
 void add_inspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "Static analysis of compiled configs (no GPU): resources, occupancy, SASS mix, dead knobs");
   struct Opts {
-    std::string arch = "sm_90a", dtype = "bf16", json, space = "default";
+    std::string arch, dtype = "bf16", json, space = "default";
     int head_dim = 128;
     std::vector<std::string> configs;
     bool all = false, no_sass = false;
   };
   auto o = std::make_shared<Opts>();
-  cmd->add_option("--arch", o->arch, "target arch: sm_80, sm_86, sm_89, sm_90a, ... (default sm_90a)");
+  cmd->add_option("--arch", o->arch, "target arch: sm_80, sm_86, sm_89, sm_90a, ... (default: this device's, else sm_90a)");
   cmd->add_option("--head-dim,-d", o->head_dim, "head dimension (64, 128, 256)");
   cmd->add_option("--dtype", o->dtype, "bf16 or fp16");
   cmd->add_option("--config", o->configs, "config name(s) (default: the head dim's default config)");
@@ -29,7 +30,7 @@ void add_inspect(CLI::App& app) {
   cmd->add_option("--json", o->json, "also write the report as JSON to this file");
   cmd->callback([o] {
     profile::InspectRequest req;
-    req.arch = o->arch;
+    req.arch = resolve_arch(o->arch);
     req.head_dim = o->head_dim;
     req.dtype = parse_dtype(o->dtype);
     req.configs = o->configs;
