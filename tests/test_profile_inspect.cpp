@@ -121,7 +121,7 @@ TEST(ProfileInspect, FindsAPlantedDeadKnob) {
 }
 
 TEST(ProfileInspect, RejectsBadInputBeforeCompiling) {
-  const std::pair<const char*, const char*> cases[] = {{"inspect --arch sm_70", "no per-SM limits for arch 'sm_70'"},
+  const std::pair<const char*, const char*> cases[] = {{"inspect --arch sm_70", "arch 'sm_70'"},
                                                        {"inspect -d 96", "unsupported head dim 96"},
                                                        {"inspect --dtype fp8", "unsupported dtype 'fp8'"},
                                                        {"inspect --config m128bogus", "cannot parse config 'm128bogus'"},
