@@ -32,7 +32,7 @@ std::string write_tensor(const std::string& name, std::vector<int64_t> shape, co
 }  // namespace
 
 TEST(Cli, HelpEverywhere) {
-  for (std::string sub : {"", "devices", "configs", "check", "run", "bench"}) {
+  for (std::string sub : {"", "devices", "configs", "check", "run", "bench", "inspect", "profile"}) {
     auto r = run_cli(sub + " --help");
     EXPECT_EQ(r.exit_code, 0) << sub;
     EXPECT_NE(r.output.find("Usage"), std::string::npos) << sub;

@@ -24,6 +24,9 @@ struct CommandResult {
 
 CommandResult run_cli(const std::string& args);
 
+// The text of tests/fixtures/<name>; fails the test (empty string) when it is missing.
+std::string read_fixture(const std::string& name);
+
 // An attention problem for tests: (batch, seq, heads, dim) shapes, default scale.
 inline AttnProblem attn_problem(DType dt, int d, bool causal, int sq, int sk, int h, int hk, int b) {
   return AttnProblem::make(b, h, hk, sq, sk, d, dt, causal);

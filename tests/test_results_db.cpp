@@ -66,8 +66,8 @@ TEST(ResultsDb, CreatesTheLatestSchema) {
   TempDir dir;
   auto db = ResultsDb::open(dir.file("sub/dir/results.db"));  // parent folders are created
   EXPECT_EQ(db.schema_version(), ResultsDb::kLatestVersion);
-  EXPECT_EQ(ResultsDb::open(dir.file("sub/dir/results.db")).schema_version(), 2);  // reopen: no-op
-  EXPECT_EQ(ResultsDb::open(":memory:").schema_version(), 2);
+  EXPECT_EQ(ResultsDb::open(dir.file("sub/dir/results.db")).schema_version(), ResultsDb::kLatestVersion);  // reopen: no-op
+  EXPECT_EQ(ResultsDb::open(":memory:").schema_version(), ResultsDb::kLatestVersion);
 }
 
 TEST(ResultsDb, RoundTripAndKeys) {
@@ -127,6 +127,26 @@ TEST(ResultsDb, ProfileMetricsAndCheckpoints) {
   EXPECT_EQ((*db.load_checkpoint("run2"))["generation"], 7);
 }
 
+TEST(ResultsDb, ProfilesOfAnyBackend) {
+  auto db = ResultsDb::open(":memory:");
+  ProfileRecord r{"cudnn", "cuDNN 9.19", "cudnn_generated_fort_native_sdpa", "brief", {{"gpu__time_duration.sum", 818528.0}},
+                  {{"kind", "tensor-pipe-bound"}}};
+  db.put_profile(ctx(), r);
+  r.metrics["gpu__time_duration.sum"] = 820000.0;
+  db.put_profile(ctx(), r);  // same key: replaced
+  db.put_profile(ctx(), {"custom", "m128n64w4s2-swz-qsm", "attnlab_flash_fwd", "full", {}, {}});
+  auto all = db.profiles(EvalContext{});
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].metrics["gpu__time_duration.sum"], 820000.0);
+  EXPECT_EQ(all[0].verdict["kind"], "tensor-pipe-bound");
+  EXPECT_EQ(all[1].config, "m128n64w4s2-swz-qsm");
+  auto other = ctx();
+  other.gpu_uuid = "GPU-other";
+  EXPECT_TRUE(db.profiles(other).empty());
+  AttnProblem p = AttnProblem::make(4, 16, 16, 4096, 4096, 128, DType::bf16, true);
+  EXPECT_EQ(shape_key(p), "B4 H16/16 Sq4096 Sk4096 d128 causal");
+}
+
 // A version-1 file as the first release wrote it, made with raw SQL: opening it is refused until the
 // explicit migration (which backs it up first) has run; the migration keeps its rows.
 TEST(ResultsDb, MigratesAVersion1File) {
@@ -162,7 +182,7 @@ TEST(ResultsDb, MigratesAVersion1File) {
   EXPECT_EQ(ResultsDb::migrate_file(path), 1);
   EXPECT_TRUE(std::filesystem::exists(path + ".bak"));
   auto db = ResultsDb::open(path);
-  EXPECT_EQ(db.schema_version(), 2);
+  EXPECT_EQ(db.schema_version(), ResultsDb::kLatestVersion);
   auto old = db.find(ctx(), TileConfig::parse("m128n64w4s2-swz-qsm"));
   ASSERT_TRUE(old.has_value());
   EXPECT_EQ(old->tflops, 399.5);
@@ -172,11 +192,11 @@ TEST(ResultsDb, MigratesAVersion1File) {
   EXPECT_FALSE(db.profile_metrics(ctx(), old->config).has_value());
   db.set_profile_metrics(ctx(), old->config, {{"dram__bytes", 1}});
   EXPECT_TRUE(db.profile_metrics(ctx(), old->config).has_value());
-  // Both migration steps are recorded.
+  // Every migration step is recorded.
   sqlite3_stmt* s = nullptr;
   ASSERT_EQ(sqlite3_prepare_v2(db.handle(), "SELECT COUNT(*) FROM schema_version", -1, &s, nullptr), SQLITE_OK);
   ASSERT_EQ(sqlite3_step(s), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(s, 0), 2);
+  EXPECT_EQ(sqlite3_column_int(s, 0), ResultsDb::kLatestVersion);
   sqlite3_finalize(s);
 }
 

@@ -12,6 +12,8 @@
 #include "core/error.hpp"
 #include "core/parse.hpp"
 #include "measure/environment.hpp"
+#include "profile/finalists.hpp"
+#include "profile/ncu.hpp"
 #include "runtime/device.hpp"
 #include "runtime/embedded_kernels.hpp"
 #include "search/gpu_evaluator.hpp"
@@ -43,7 +45,8 @@ struct Opts {
   std::string seed_from, proposer, db = "attnlab.db", out_dir = ".", run_id, replay, arch;
   bool fresh = false, resume = false;
   double max_time = 2.0;
-  int replay_seeds = 20, top_k = 8;
+  int replay_seeds = 20, top_k = 8, profile_top = 0;
+  std::string profile_metrics = "brief";
   std::string export_run;
   std::string family, space = "tuning";
 };
@@ -55,11 +58,6 @@ AttnProblem target_of(const Opts& o) {
   p.dtype = parse_dtype(o.dtype);
   p.validate_or_throw();
   return p;
-}
-
-std::string shape_key(const AttnProblem& p) {
-  return fmt::format("B{} H{}/{} Sq{} Sk{} d{}{}", p.batch, p.heads, p.heads_k, p.seqlen_q, p.seqlen_k, p.head_dim,
-                     p.causal ? " causal" : "");
 }
 
 std::vector<Evaluation> load_replay_records(const std::string& path, const AttnProblem& p) {
@@ -111,6 +109,26 @@ void export_run(const Opts& o) {
                         {"note", "measurement environment: gpu_uuid/driver/arch columns of the database rows"}};
   write_evo_best((fs::path(o.out_dir) / "evo_best.json").string(), h, o.top_k, env, cp->value("strategy", ""));
   fmt::print("exported {} evaluations of '{}' to {} and evo_best.json\n", h.size(), o.export_run, log_path);
+}
+
+// --profile-top N: Nsight Compute on the N best configs; verdicts go into evo_best.json, metrics into the DB.
+void profile_top(const Opts& o, const AttnProblem& p) {
+  const std::string path = (fs::path(o.out_dir) / "evo_best.json").string();
+  std::ifstream in(path);
+  nlohmann::json best = nlohmann::json::parse(in);
+  profile::ProfileRequest base;
+  base.launch.problem = p;
+  base.metric_set = o.profile_metrics;
+  base.out_dir = (fs::path(o.out_dir) / "profile").string();
+  base.db = o.db;
+  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  const int n = profile::profile_finalists(best, o.profile_top, base, [&](const profile::ProfileRequest& r) {
+    auto res = profile::run_profile(r, self);
+    profile::print_profile(res, stdout);
+    return res;
+  });
+  std::ofstream(path) << best.dump(2) << "\n";
+  fmt::print("profiled {} of the top {} configs; verdicts in {}\n", n, o.profile_top, path);
 }
 
 void run_tune(const Opts& o, const AttnProblem& p) {
@@ -188,6 +206,7 @@ void run_tune(const Opts& o, const AttnProblem& p) {
     fmt::print("best: {} {:.1f} TFLOP/s, {:.1f} us, {:.2f}x cuDNN\n", best->eval.config.name(), best->eval.tflops,
                best->eval.median_us, best->eval.speedup_vs_cudnn);
   fmt::print("wrote {}, {}\n", log_path, (fs::path(o.out_dir) / "evo_best.json").string());
+  if (o.profile_top > 0) profile_top(o, p);
 }
 }  // namespace
 
@@ -220,6 +239,9 @@ void add_tune(CLI::App& app) {
   add_family_option(cmd, o->family);
   cmd->add_option("--space", o->space, "tuning (default) or default: the knob values searched")
       ->check(CLI::IsMember({"default", "tuning"}));
+  cmd->add_option("--profile-top", o->profile_top, "after the tune, profile the N best configs with ncu (verdicts in evo_best.json)");
+  cmd->add_option("--profile-metrics", o->profile_metrics, "brief or full, for --profile-top")
+      ->check(CLI::IsMember({"brief", "full"}));
   cmd->add_option("--export", o->export_run, "write evo_log.csv / evo_best.json of a stored run (by run id) and exit");
   cmd->callback([o] {
     const AttnProblem p = target_of(*o);
@@ -227,6 +249,7 @@ void add_tune(CLI::App& app) {
       if (o->strategy == "seeded" && o->seed_from.empty()) throw UserError("--strategy seeded needs --seed-from micro_best.json");
       if (o->strategy == "proposer" && o->proposer.empty()) throw UserError("--strategy proposer needs --proposer CMD");
       if (!o->seed_from.empty()) read_micro_best(o->seed_from);
+      if (o->profile_top > 0) profile::require_ncu();  // not after an hour of tuning
     }
     if (!o->export_run.empty()) export_run(*o);
     else if (!o->replay.empty()) run_replay(*o, p);

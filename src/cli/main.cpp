@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   attnlab::cli::add_ceilings(app);
   attnlab::cli::add_tune(app);
   attnlab::cli::add_db(app);
+  attnlab::cli::add_inspect(app);
+  attnlab::cli::add_profile(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,6 +7,7 @@
 
 #include "core/error.hpp"
 #include "core/parse.hpp"
+#include "io/csv.hpp"
 
 namespace attnlab {
 
@@ -19,37 +20,6 @@ std::string quote(const std::string& s) {
     out += c;
   }
   return out + '"';
-}
-
-// One CSV record; quoted fields may hold commas, doubled quotes and newlines (compile logs do).
-bool read_record(std::istream& in, std::vector<std::string>& fields) {
-  fields.clear();
-  std::string field;
-  bool quoted = false, any = false;
-  char c;
-  while (in.get(c)) {
-    any = true;
-    if (quoted) {
-      if (c == '"') {
-        if (in.peek() == '"') field += static_cast<char>(in.get());
-        else quoted = false;
-      } else {
-        field += c;
-      }
-    } else if (c == '"') {
-      quoted = true;
-    } else if (c == ',') {
-      fields.push_back(std::move(field));
-      field.clear();
-    } else if (c == '\n') {
-      break;
-    } else if (c != '\r') {
-      field += c;
-    }
-  }
-  if (!any) return false;
-  fields.push_back(std::move(field));
-  return true;
 }
 
 }  // namespace
@@ -94,7 +64,7 @@ std::vector<Trial> read_evo_log(const std::string& path) {
     throw UserError("'" + path + "' is not an evo_log.csv (unexpected header)");
   std::vector<Trial> out;
   int line = 1;
-  while (read_record(in, f)) {
+  while (read_csv_record(in, f)) {
     ++line;
     if (f.size() == 1 && f[0].empty()) continue;  // blank line
     if (f.size() != 12) throw UserError(fmt::format("{}:{}: expected 12 fields, got {}", path, line, f.size()));

@@ -45,6 +45,17 @@ const Migration kMigrations[] = {
     )sql"},
     // NULL = not profiled yet (profiling is a later, optional pass over stored evaluations).
     {2, "ALTER TABLE evaluations ADD COLUMN profile_metrics TEXT;"},
+    // Nsight Compute profiles of any backend (attnlab profile), one row per kernel.
+    {3, R"sql(
+      CREATE TABLE profiles (
+        id INTEGER PRIMARY KEY,
+        arch TEXT NOT NULL, gpu_uuid TEXT NOT NULL, driver TEXT NOT NULL,
+        shape TEXT NOT NULL, dtype TEXT NOT NULL, source_hash TEXT NOT NULL,
+        backend TEXT NOT NULL, config TEXT NOT NULL, kernel TEXT NOT NULL, metric_set TEXT NOT NULL,
+        metrics TEXT NOT NULL, verdict TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (datetime('now')),
+        UNIQUE (arch, gpu_uuid, driver, shape, dtype, source_hash, backend, config, kernel, metric_set));
+    )sql"},
 };
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == ResultsDb::kLatestVersion);
 
@@ -174,6 +185,16 @@ constexpr const char* kKeyWhere =
 void bind_key(Stmt& s, const EvalContext& ctx, const std::string& source_hash, const TileConfig& c) {
   s.bind(1, ctx.arch).bind(2, ctx.gpu_uuid).bind(3, ctx.driver).bind(4, ctx.shape).bind(5, ctx.dtype);
   s.bind(6, source_hash).bind(7, c.name());
+}
+
+// ?1..?6 = the EvalContext fields; an empty field matches anything.
+constexpr const char* kCtxMatch =
+    "(?1='' OR arch=?1) AND (?2='' OR gpu_uuid=?2) AND (?3='' OR driver=?3) AND (?4='' OR shape=?4) AND "
+    "(?5='' OR dtype=?5) AND (?6='' OR source_hash=?6)";
+
+void bind_ctx(Stmt& s, const EvalContext& ctx) {
+  s.bind(1, ctx.arch).bind(2, ctx.gpu_uuid).bind(3, ctx.driver).bind(4, ctx.shape).bind(5, ctx.dtype);
+  s.bind(6, ctx.source_hash);
 }
 
 constexpr const char* kEvalColumns =
@@ -349,12 +370,8 @@ void ResultsDb::put(const EvalContext& ctx, const Evaluation& e, const std::stri
 }
 
 std::vector<Evaluation> ResultsDb::all(const EvalContext& ctx) {
-  Stmt s(db_.get(), (std::string("SELECT ") + kEvalColumns +
-                     " FROM evaluations WHERE (?1='' OR arch=?1) AND (?2='' OR gpu_uuid=?2) AND (?3='' OR driver=?3)"
-                     " AND (?4='' OR shape=?4) AND (?5='' OR dtype=?5) AND (?6='' OR source_hash=?6) ORDER BY id")
-                        .c_str());
-  s.bind(1, ctx.arch).bind(2, ctx.gpu_uuid).bind(3, ctx.driver).bind(4, ctx.shape).bind(5, ctx.dtype);
-  s.bind(6, ctx.source_hash);
+  Stmt s(db_.get(), (std::string("SELECT ") + kEvalColumns + " FROM evaluations WHERE " + kCtxMatch + " ORDER BY id").c_str());
+  bind_ctx(s, ctx);
   std::vector<Evaluation> out;
   while (s.step()) out.push_back(read_eval(s));
   return out;
@@ -376,6 +393,34 @@ std::optional<nlohmann::json> ResultsDb::profile_metrics(const EvalContext& ctx,
   bind_key(s, ctx, ctx.source_hash, config);
   if (!s.step() || s.is_null(0)) return std::nullopt;
   return with_context("results database: profile metrics of " + config.name(), [&] { return nlohmann::json::parse(s.text(0)); });
+}
+
+void ResultsDb::put_profile(const EvalContext& ctx, const ProfileRecord& r) {
+  Transaction tx(db_.get());
+  Stmt s(db_.get(),
+         "INSERT OR REPLACE INTO profiles (arch, gpu_uuid, driver, shape, dtype, source_hash, backend, config, kernel, "
+         "metric_set, metrics, verdict) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  bind_ctx(s, ctx);
+  s.bind(7, r.backend).bind(8, r.config).bind(9, r.kernel).bind(10, r.metric_set);
+  s.bind(11, r.metrics.dump()).bind(12, r.verdict.dump());
+  s.step();
+  tx.commit();
+}
+
+std::vector<ProfileRecord> ResultsDb::profiles(const EvalContext& ctx) {
+  Stmt s(db_.get(), (std::string("SELECT backend, config, kernel, metric_set, metrics, verdict FROM profiles WHERE ") +
+                     kCtxMatch + " ORDER BY id").c_str());
+  bind_ctx(s, ctx);
+  std::vector<ProfileRecord> out;
+  while (s.step())
+    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), nlohmann::json::parse(s.text(4)),
+                   nlohmann::json::parse(s.text(5))});
+  return out;
+}
+
+std::string shape_key(const AttnProblem& p) {
+  return fmt::format("B{} H{}/{} Sq{} Sk{} d{}{}", p.batch, p.heads, p.heads_k, p.seqlen_q, p.seqlen_k, p.head_dim,
+                     p.causal ? " causal" : "");
 }
 
 void ResultsDb::save_checkpoint(const std::string& run_id, const nlohmann::json& state) {

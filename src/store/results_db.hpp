@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "core/problem.hpp"
 #include "search/evaluation.hpp"
 #include "search/strategies/strategy.hpp"
 
@@ -27,9 +28,24 @@ struct EvalContext {
   std::string source_hash;  // content hash of the kernel sources
 };
 
+// The shape column of EvalContext: "B4 H16/16 Sq4096 Sk4096 d128" (+ " causal").
+std::string shape_key(const AttnProblem& p);
+
+// One profiled kernel of one backend run (schema v3, table profiles): any backend, keyed by the same
+// context as the evaluations plus backend, config and kernel name, so a custom config's profile joins
+// its evaluation.
+struct ProfileRecord {
+  std::string backend;     // "custom", "cudnn", "cublas-qk"
+  std::string config;      // custom: the tile config name; else the backend's describe()
+  std::string kernel;      // kernel name as ncu reports it
+  std::string metric_set;  // "brief" | "full"
+  nlohmann::json metrics;  // metric name -> value (base units)
+  nlohmann::json verdict;  // profile::to_json(Verdict)
+};
+
 class ResultsDb {
  public:
-  static constexpr int kLatestVersion = 2;
+  static constexpr int kLatestVersion = 3;
 
   // For writing (attnlab tune): creates the file (or fills an empty one) at kLatestVersion. ":memory:"
   // works. UserError when the file cannot be opened, is not an attnlab results database, or has another
@@ -59,6 +75,10 @@ class ResultsDb {
   // Profiler metrics (schema v2) of a stored evaluation; UserError when it is not stored.
   void set_profile_metrics(const EvalContext& ctx, const TileConfig& config, const nlohmann::json& metrics);
   std::optional<nlohmann::json> profile_metrics(const EvalContext& ctx, const TileConfig& config);
+
+  // Insert or replace a profile (v3); every profile stored under ctx (empty fields match anything).
+  void put_profile(const EvalContext& ctx, const ProfileRecord& r);
+  std::vector<ProfileRecord> profiles(const EvalContext& ctx);
 
   // Tuner checkpoints (Tuner::checkpoint()), one per run id, replaced on every save.
   void save_checkpoint(const std::string& run_id, const nlohmann::json& state);

@@ -1,0 +1,50 @@
+// attnlab inspect: what the compiler made of each config (registers, shared memory, spills, occupancy,
+// ptxas warnings, SASS instruction mix, dead knobs), without a GPU.
+#include <fmt/format.h>
+
+#include <fstream>
+
+#include "cli/commands.hpp"
+#include "cli/common_options.hpp"
+#include "core/error.hpp"
+#include "profile/inspect_targets.hpp"
+
+namespace attnlab::cli {
+
+void add_inspect(CLI::App& app) {
+  auto* cmd = app.add_subcommand("inspect", "Static analysis of compiled configs (no GPU): resources, occupancy, SASS mix, dead knobs");
+  struct Opts {
+    std::string arch, dtype = "bf16", json, space = "default";
+    int head_dim = 128;
+    std::vector<std::string> configs;
+    bool all = false, no_sass = false;
+  };
+  auto o = std::make_shared<Opts>();
+  cmd->add_option("--arch", o->arch, "target arch: sm_80, sm_86, sm_89, sm_90a, ... (default: this device's, else sm_90a)");
+  cmd->add_option("--head-dim,-d", o->head_dim, "head dimension (64, 128, 256)");
+  cmd->add_option("--dtype", o->dtype, "bf16 or fp16");
+  cmd->add_option("--config", o->configs, "config name(s) (default: the head dim's default config)");
+  cmd->add_flag("--all", o->all, "every valid config of the space (dead-knob detection needs several)");
+  cmd->add_option("--space", o->space, "with --all: default or tuning")->check(CLI::IsMember({"default", "tuning"}));
+  cmd->add_flag("--no-sass", o->no_sass, "skip disassembly (no instruction mix, no dead knobs)");
+  cmd->add_option("--json", o->json, "also write the report as JSON to this file");
+  cmd->callback([o] {
+    profile::InspectRequest req;
+    req.arch = resolve_arch(o->arch);
+    req.head_dim = o->head_dim;
+    req.dtype = parse_dtype(o->dtype);
+    req.configs = o->configs;
+    req.all = o->all;
+    req.space = o->space;
+    req.sass = !o->no_sass;
+    const auto report = profile::run_inspect(req);
+    profile::print_report(report, stdout);
+    if (!o->json.empty()) {
+      std::ofstream f(o->json);
+      f << profile::to_json(report).dump(2) << "\n";
+      if (!f) throw UserError("cannot write " + o->json);
+    }
+  });
+}
+
+}  // namespace attnlab::cli
