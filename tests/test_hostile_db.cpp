@@ -64,7 +64,7 @@ TEST(HostileDb, ReadOnlyOpenRefusesForeignEmptyAndOldFilesWithoutWriting) {
             std::string::npos);
   EXPECT_NE(user_error_of([&] { ResultsDb::open_readonly(text); }).find("not an attnlab results database"), std::string::npos);
   const std::string old = user_error_of([&] { ResultsDb::open_readonly(v1); });
-  EXPECT_NE(old.find("schema version 1 is older than this attnlab's 2: run `attnlab db migrate " + v1 + "` (makes " + v1 +
+  EXPECT_NE(old.find("schema version 1 is older than this attnlab's " + std::to_string(ResultsDb::kLatestVersion) + ": run `attnlab db migrate " + v1 + "` (makes " + v1 +
                      ".bak first)"),
             std::string::npos)
       << old;

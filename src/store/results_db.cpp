@@ -245,7 +245,9 @@ ResultsDb ResultsDb::open_readonly(const std::string& path) {
   exec(raw, "PRAGMA query_only=1");
   const int v = attnlab_version(raw, path);
   if (v < 0) throw UserError(path + ": not an attnlab results database (no tables)");
-  require_latest(v, path);
+  // Reading needs only the evaluations and checkpoints tables, unchanged since version 2 (version 3 added
+  // profiles): older readable files are read as they are, never migrated.
+  if (v < kOldestReadableVersion || v > kLatestVersion) require_latest(v, path);
   return db;
 }
 

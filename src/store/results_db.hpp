@@ -46,6 +46,7 @@ struct ProfileRecord {
 class ResultsDb {
  public:
   static constexpr int kLatestVersion = 3;
+  static constexpr int kOldestReadableVersion = 2;  // open_readonly() reads versions 2..kLatestVersion
 
   // For writing (attnlab tune): creates the file (or fills an empty one) at kLatestVersion. ":memory:"
   // works. UserError when the file cannot be opened, is not an attnlab results database, or has another
