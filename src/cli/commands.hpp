@@ -13,5 +13,7 @@ void add_compare(CLI::App& app);
 void add_micro(CLI::App& app);
 void add_ceilings(CLI::App& app);
 void add_tune(CLI::App& app);
+void add_report(CLI::App& app);
+void add_evidence(CLI::App& app);
 
 }  // namespace attnlab::cli

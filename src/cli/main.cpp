@@ -21,6 +21,8 @@ int main(int argc, char** argv) {
   attnlab::cli::add_micro(app);
   attnlab::cli::add_ceilings(app);
   attnlab::cli::add_tune(app);
+  attnlab::cli::add_report(app);
+  attnlab::cli::add_evidence(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
