@@ -99,8 +99,9 @@ std::string render_legend(const std::vector<LegendEntry>& e, double x0, double y
     if (x > 0 && x + w > width) y += kLegendRow, x = 0;
     const double cy = y + kLegendRow / 2;
     const std::string colour = fg_or(it.colour);
-    out += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"2\"{} />",
-                       x0 + x, cy, x0 + x + kSwatch, cy, colour, it.dashed ? " stroke-dasharray=\"5 3\"" : "");
+    if (it.line)
+      out += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" stroke-width=\"2\"{} />",
+                         x0 + x, cy, x0 + x + kSwatch, cy, colour, it.dashed ? " stroke-dasharray=\"5 3\"" : "");
     if (it.marker >= 0) out += svg_marker(it.marker, x0 + x + kSwatch / 2, cy, colour, "");
     const std::string name = abbreviate(it.name, width - kSwatch - 5, Font::legend);
     out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\" dominant-baseline=\"central\">{}</text>",
@@ -127,9 +128,9 @@ std::string render_xy(const XYChart& c_in) {
   for (size_t i = 0; i < c.series.size(); ++i) {
     auto& s = c.series[i];
     legend.push_back({s.name, palette_colour(s.colour >= 0 ? s.colour : static_cast<int>(i)),
-                      s.markers ? (s.marker >= 0 ? s.marker : static_cast<int>(i)) : -1, s.dashed});
+                      s.markers ? (s.marker >= 0 ? s.marker : static_cast<int>(i)) : -1, s.dashed, s.line});
   }
-  for (auto& r : c.refs) legend.push_back({r.name, "", -1, true});
+  for (auto& r : c.refs) legend.push_back({r.name, "", -1, true, true});
 
   const double W = c.width;
   const double top = title_height(c.title, W);
@@ -142,7 +143,8 @@ std::string render_xy(const XYChart& c_in) {
   const double px0 = kPad + Font::label + 6 + ytw + 6;  // y label (rotated), tick labels, tick marks
   double last_w = xt.empty() ? 0 : text_width(tick_label(c.x, xt.back()), Font::tick);
   const double px1 = W - kPad - std::max(6.0, last_w / 2);
-  const double py0 = top + c.height - (Font::tick + 8 + Font::label + 10);  // bottom of the plot
+  // bottom of the plot: x tick labels sit low enough to clear the lowest y tick label at the corner
+  const double py0 = top + c.height - (Font::tick + 16 + Font::label + 10);
   const double py1 = top + 8;
 
   std::string out = svg_open(c.kind, c.title, W, H);
@@ -174,12 +176,12 @@ std::string render_xy(const XYChart& c_in) {
   const size_t every = std::max<size_t>(1, static_cast<size_t>(std::ceil((max_xw + 6) / std::max(1.0, spacing))));
   for (size_t i = 0; i < xt.size(); i += every)
     out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\" text-anchor=\"middle\">{}</text>",
-                       axis_map(c.x, xt[i], px0, px1), py0 + Font::tick + 4, Font::tick, xml_escape(tick_label(c.x, xt[i])));
+                       axis_map(c.x, xt[i], px0, px1), py0 + Font::tick + 8, Font::tick, xml_escape(tick_label(c.x, xt[i])));
   out += fmt::format("<rect class=\"axis\" x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"none\" />",
                      px0, py1, px1 - px0, py0 - py1);
   // axis labels
   out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\" text-anchor=\"middle\">{}</text>", (px0 + px1) / 2,
-                     py0 + Font::tick + 8 + Font::label + 2, Font::label,
+                     py0 + Font::tick + 16 + Font::label + 2, Font::label,
                      xml_escape(abbreviate(c.x.label, px1 - px0, Font::label)));
   const double ly = (py0 + py1) / 2, lx = kPad + Font::label - 2;
   out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\" text-anchor=\"middle\" "

@@ -43,6 +43,7 @@ struct LegendEntry {
   std::string colour;  // empty: foreground (reference lines)
   int marker = -1;     // -1: none
   bool dashed = false;
+  bool line = true;  // false: the marker alone (scatter)
 };
 std::string render_legend(const std::vector<LegendEntry>& e, double x, double y, double width, double* h);
 double legend_height(const std::vector<LegendEntry>& e, double width);
