@@ -195,7 +195,7 @@ std::string render_xy(const XYChart& c_in) {
     out += "<g class=\"series\">";
     if (s.line) out += polyline(s, c.x, c.y, px0, px1, py0, py1, colour, clip);
     if (s.markers)
-      for (size_t k = 0; k < s.x.size() && k < s.y.size(); ++k) {
+      for (size_t k = 0; k < s.x.size() && k < s.y.size(); k += static_cast<size_t>(std::max(1, s.marker_every))) {
         if (!in_range(c.x, s.x[k]) || !in_range(c.y, s.y[k])) continue;
         const std::string tip = k < s.tips.size() ? s.tips[k]
                                                   : fmt::format("{}: {}, {}", s.name, format_number(s.x[k]),

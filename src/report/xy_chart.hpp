@@ -16,6 +16,7 @@ struct Series {
   bool line = true, markers = true, dashed = false;
   int colour = -1;  // palette index; -1: the series' position
   int marker = -1;  // marker shape; -1: the series' position
+  int marker_every = 1;  // a marker on every n-th point (long curves)
 };
 
 // A reference line (ceiling, roof, diagonal, target) through the given points.
