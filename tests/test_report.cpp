@@ -116,6 +116,9 @@ TEST(ReportPage, EmptyDirectorySaysWhatIsMissing) {
   for (const char* id : {"tflops", "vs-cudnn", "convergence", "rank", "roofline", "check"})
     EXPECT_NE(html.find(std::string("data-missing=\"") + id + "\""), std::string::npos) << id;
   EXPECT_THROW(load_evidence((dir / "nope").string()), std::exception);
+  auto r = test::run_cli("report " + (dir / "nope").string());
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+  EXPECT_NE(r.output.find("not an evidence directory"), std::string::npos) << r.output;
 }
 
 TEST(ReportPage, CliRendersTheFixtureAsValidSelfContainedXml) {

@@ -125,7 +125,7 @@ int run_evidence(EvidenceOptions o) {
   Progress progress(stdout);
   Runner runner{o, manifest, progress, 0, {}};
   const auto t0 = std::chrono::steady_clock::now();
-  progress.note(fmt::format("attnlab evidence: {}{} -> {}", o.quick ? "--quick " : "", o.resume ? "--resume" : "", o.out));
+  progress.note(fmt::format("attnlab evidence{}{} -> {}", o.quick ? " --quick" : "", o.resume ? " --resume" : "", o.out));
 
   const Step dev = devices_step();
   runner.run(dev, 1, 1, 0);

@@ -67,7 +67,7 @@ std::vector<Step> gpu_steps(const EvidenceOptions& o) {
   if (!q)
     s.push_back(step("tune-exhaustive", 300, 0, q, "tune/exhaustive.txt", {"tune/exhaustive.txt", "tune/results.db", "tune/exhaustive"},
                      [](const EvidenceOptions& o) {
-                       return StepPlan{{"tune", "--strategy", "exhaustive", "--budget", "1000", "--db", at(o, "tune/results.db"),
+                       return StepPlan{{"tune", "--strategy", "exhaustive", "--budget", "1000", "--max-time", "1", "--db", at(o, "tune/results.db"),
                                         "--out-dir", at(o, "tune/exhaustive")},
                                        ""};
                      }));
@@ -78,7 +78,7 @@ std::vector<Step> gpu_steps(const EvidenceOptions& o) {
                      return StepPlan{cat({"tune", "--strategy", "seeded", "--seed-from", at(o, seeds), "--budget",
                                           o.quick ? "16" : "64", "--db", at(o, "tune/seeded.db"), "--out-dir",
                                           at(o, "tune/seeded")},
-                                         timing(o, "0.3")),
+                                         o.quick ? timing(o, "0.3") : std::vector<std::string>{"--max-time", "1"}),
                                      ""};
                    }));
   s.push_back(step("tune-replay", 20, 0, q, "tune/replay.txt", {"tune/replay.txt", "tune/replay.json"}, [](const EvidenceOptions& o) {
