@@ -48,7 +48,7 @@ std::string run(const std::string& cmd) {
 }
 
 std::string chromium_cmd(const std::string& chromium, int width, int height, const fs::path& profile) {
-  return chromium + " --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --mute-audio " +
+  return chromium + " --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars --no-first-run --mute-audio " +
          "--user-data-dir=" + profile.string() + " --window-size=" + std::to_string(width) + "," + std::to_string(height);
 }
 

@@ -32,16 +32,15 @@ svg.chart .grid line { stroke: var(--grid); stroke-width: 1; }
 svg.chart .axis { stroke: var(--fg); }
 svg.chart .above { stroke: var(--fg); }
 svg.chart .nodata { fill: var(--grid); }
-table { border-collapse: collapse; margin: 12px 0; font-size: 0.9rem; }
+table { border-collapse: collapse; margin: 12px 0; font-size: 0.9rem; display: block; max-width: 100%; overflow-x: auto; }
 caption { text-align: left; font-weight: 600; padding: 4px 0; }
 th, td { text-align: left; padding: 3px 10px 3px 0; border-bottom: 1px solid var(--grid); vertical-align: top; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-td.metrics { max-width: 48ch; overflow-wrap: anywhere; }
+td.metrics { min-width: 28ch; max-width: 48ch; }
 code, pre { font-family: ui-monospace, "DejaVu Sans Mono", monospace; font-size: 0.85rem; }
 pre { background: var(--card); border: 1px solid var(--rule); padding: 8px; overflow-x: auto; }
 .env { display: flex; flex-wrap: wrap; gap: 0 32px; }
 .env td { overflow-wrap: anywhere; max-width: 60ch; }
-table.files { width: 100%; }
 table.files td { overflow-wrap: anywhere; }
 .missing { border-left: 4px solid var(--bad); padding: 6px 10px; background: var(--card); }
 .big { font-size: 1.2rem; font-weight: 600; }
