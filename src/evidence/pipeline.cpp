@@ -121,6 +121,7 @@ int run_evidence(EvidenceOptions o) {
   if (o.attnlab.empty()) o.attnlab = self_executable();
   if (o.out.empty()) o.out = default_evidence_dir();
   fs::create_directories(o.out);
+  setenv("ATTNLAB_LINE_BUFFERED", "1", 1);  // children flush each line: the progress shows what they do now
   Manifest manifest = o.resume ? Manifest::load(o.out) : Manifest{};
   Progress progress(stdout);
   Runner runner{o, manifest, progress, 0, {}};
