@@ -38,8 +38,9 @@ std::string slurp(const std::string& p) {
 
 TEST(SvgText, WidthWrapAbbreviate) {
   EXPECT_GT(text_width("WWW", 12), text_width("iii", 12));
-  EXPECT_NEAR(text_width("abc", 10), 3 * 0.62 * 10, 1e-9);
-  EXPECT_NEAR(text_width("ρ", 10), 0.62 * 10, 1e-9);  // one glyph, two bytes
+  EXPECT_NEAR(text_width("abc", 10), 3 * 0.66 * 10, 1e-9);
+  EXPECT_GT(text_width("abc", 10, true), text_width("abc", 10));
+  EXPECT_NEAR(text_width("ρ", 10), 0.66 * 10, 1e-9);  // one glyph, two bytes
   for (auto& line : wrap_text("d=128 non-causal, bf16 — TFLOP/s by backend and a long tail", 120, 12))
     EXPECT_LE(text_width(line, 12), 120) << line;
   const auto a = abbreviate("m256n64w8s2-swz-qsm-long-name", 60, 11);

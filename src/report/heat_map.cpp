@@ -108,7 +108,7 @@ std::string render_heatmap(const HeatMap& h) {
                          "stroke=\"#ffffff\" stroke-width=\"1\"><title>{}</title></rect>",
                          x, y, cw, ch, hex(fill), xml_escape(tip));
       const std::string label = v >= 9.995 ? format_number(v) : fmt::format("{:.2f}", v);
-      if (text_width(label, cell_font) <= cw - 2)
+      if (text_width(label, cell_font, v >= h.centre) <= cw - 2)
         out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{:.1f}\" text-anchor=\"middle\" "
                            "dominant-baseline=\"central\" class=\"cell\" style=\"fill:{}\"{}>{}</text>",
                            x + cw / 2, y + ch / 2, cell_font, ink_for(fill), v >= h.centre ? " font-weight=\"bold\"" : "",

@@ -135,8 +135,16 @@ std::string section_vs_cudnn(const EvidenceSet& e) {
       }
       h.values.push_back(row);
     }
-    h.low_label = "slower";
-    h.high_label = "faster";
+    std::vector<double> all;
+    for (auto& row : h.values)
+      for (double v : row)
+        if (std::isfinite(v)) all.push_back(v);
+    if (!all.empty()) {
+      std::sort(all.begin(), all.end());
+      const size_t above = static_cast<size_t>(std::count_if(all.begin(), all.end(), [](double v) { return v >= 1.0; }));
+      h.title += fmt::format(": median {:.2f}, range {:.2f}–{:.2f}, {} of {} cells ≥ 1", all[all.size() / 2], all.front(),
+                             all.back(), above, all.size());
+    }
     out += render_heatmap(h);
   }
   return out + "</div></section>";

@@ -23,23 +23,23 @@ std::string xml_escape(std::string_view s) {
   return out;
 }
 
-double text_width(std::string_view s, double font_px) {
+double text_width(std::string_view s, double font_px, bool bold) {
   double em = 0;
   for (size_t i = 0; i < s.size(); ++i) {
     const unsigned char c = static_cast<unsigned char>(s[i]);
     if ((c & 0xC0) == 0x80) continue;  // UTF-8 continuation byte: counted with its lead byte
-    if (std::strchr("ilj.,:;'|!I ()[]", c) && c != 0) em += 0.34;
+    if (std::strchr("ilj.,:;'|!I ()[]", c) && c != 0) em += 0.36;
     else if (std::strchr("mwMW@%", c) && c != 0) em += 0.9;
-    else if (c >= 'A' && c <= 'Z') em += 0.75;
-    else em += 0.62;
+    else if (c >= 'A' && c <= 'Z') em += 0.76;
+    else em += 0.66;
   }
-  return em * font_px;
+  return em * font_px * (bold ? 1.1 : 1.0);
 }
 
-std::string abbreviate(const std::string& s, double max_px, double font_px) {
-  if (text_width(s, font_px) <= max_px) return s;
+std::string abbreviate(const std::string& s, double max_px, double font_px, bool bold) {
+  if (text_width(s, font_px, bold) <= max_px) return s;
   std::string cut = s;
-  while (!cut.empty() && text_width(cut + "…", font_px) > max_px) {
+  while (!cut.empty() && text_width(cut + "…", font_px, bold) > max_px) {
     cut.pop_back();
     while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();
     if (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0x80)) cut.pop_back();
@@ -47,16 +47,16 @@ std::string abbreviate(const std::string& s, double max_px, double font_px) {
   return cut + "…";
 }
 
-std::vector<std::string> wrap_text(const std::string& s, double max_px, double font_px) {
+std::vector<std::string> wrap_text(const std::string& s, double max_px, double font_px, bool bold) {
   std::vector<std::string> lines;
   std::string line, word;
   auto flush_word = [&] {
     if (word.empty()) return;
     const std::string joined = line.empty() ? word : line + " " + word;
-    if (text_width(joined, font_px) <= max_px) line = joined;
+    if (text_width(joined, font_px, bold) <= max_px) line = joined;
     else {
       if (!line.empty()) lines.push_back(line);
-      line = abbreviate(word, max_px, font_px);
+      line = abbreviate(word, max_px, font_px, bold);
     }
     word.clear();
   };

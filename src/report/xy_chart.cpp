@@ -61,7 +61,7 @@ Series reference_line(std::string name, std::vector<double> x, std::vector<doubl
 }
 
 double title_height(const std::string& title, double w) {
-  return kPad + 18.0 * static_cast<double>(wrap_text(title, w - 2 * kPad, Font::title).size()) + 4;
+  return kPad + 18.0 * static_cast<double>(wrap_text(title, w - 2 * kPad, Font::title, true).size()) + 4;
 }
 
 std::string svg_open(const std::string& kind, const std::string& title, double w, double h) {
@@ -71,7 +71,7 @@ std::string svg_open(const std::string& kind, const std::string& title, double w
       xml_escape(kind), w, h, xml_escape(title));
   out += fmt::format("<rect class=\"bg\" x=\"0\" y=\"0\" width=\"{:.0f}\" height=\"{:.0f}\" />", w, h);
   double y = kPad;
-  for (auto& line : wrap_text(title, w - 2 * kPad, Font::title)) {
+  for (auto& line : wrap_text(title, w - 2 * kPad, Font::title, true)) {
     y += 18;
     out += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"{}\" font-weight=\"bold\">{}</text>", kPad, y - 4,
                        Font::title, xml_escape(line));
