@@ -443,6 +443,19 @@ TEST(Replay, SeededNearOptimumBeatsRandom) {
   EXPECT_LT(seeded.median, random.median);
   EXPECT_LT(seeded.mean, random.mean);
   EXPECT_LT(seeded.median, 0.75 * random.median);
+  // Convergence curves: one point per evaluation, never decreasing, never above the best recorded; random
+  // (which always reached the target) ends within it.
+  const double best = best_recorded(space, all_records(space));
+  for (auto& st : stats) {
+    ASSERT_EQ(st.median_best_so_far.size(), static_cast<size_t>(opt.budget)) << st.strategy;
+    EXPECT_TRUE(std::is_sorted(st.median_best_so_far.begin(), st.median_best_so_far.end())) << st.strategy;
+    EXPECT_LE(st.median_best_so_far.back(), best) << st.strategy;
+  }
+  EXPECT_GE(random.median_best_so_far.back(), 0.98 * best);
+  const auto j = replay_to_json(stats, opt, best);
+  EXPECT_EQ(j.at("schema"), "attnlab.replay/1");
+  EXPECT_EQ(j.at("strategies").size(), 4u);
+  EXPECT_NEAR(j.at("target_tflops").get<double>(), 0.98 * best, 1e-9);
   // A target nobody can reach (records with nothing successful) is a user error.
   std::vector<Evaluation> failed = {Evaluation{}};
   EXPECT_THROW(replay_compare(space, failed, opt), UserError);

@@ -3,14 +3,24 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
 #include "cli/commands.hpp"
+#include "core/error.hpp"
+#include "measure/environment.hpp"
 #include "runtime/device.hpp"
 
 namespace attnlab::cli {
 
 void add_devices(CLI::App& app) {
   auto* cmd = app.add_subcommand("devices", "Show the CUDA device (name, SMs, shared memory, clocks, versions)");
-  cmd->callback([] {
+  auto json = std::make_shared<std::string>();
+  cmd->add_option("--json", *json, "also write the environment (GPU, clocks, versions, commit) as JSON: env.json");
+  cmd->callback([json] {
+    if (!json->empty()) {
+      std::ofstream f(*json);
+      if (!(f << capture_environment().dump(1) << "\n")) throw UserError(*json + ": cannot write");
+    }
     int count = 0;
     std::string why;
     if (cudaGetDeviceCount(&count) != cudaSuccess) count = 0;

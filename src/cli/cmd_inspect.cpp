@@ -14,7 +14,7 @@ namespace attnlab::cli {
 void add_inspect(CLI::App& app) {
   auto* cmd = app.add_subcommand("inspect", "Static analysis of compiled configs (no GPU): resources, occupancy, SASS mix, dead knobs");
   struct Opts {
-    std::string arch, dtype = "bf16", json, space = "default";
+    std::string arch, dtype = "bf16", json, space = "default", family;
     int head_dim = 128;
     std::vector<std::string> configs;
     bool all = false, no_sass = false;
@@ -27,6 +27,8 @@ void add_inspect(CLI::App& app) {
   cmd->add_flag("--all", o->all, "every valid config of the space (dead-knob detection needs several)");
   cmd->add_option("--space", o->space, "with --all: default or tuning")->check(CLI::IsMember({"default", "tuning"}));
   cmd->add_flag("--no-sass", o->no_sass, "skip disassembly (no instruction mix, no dead knobs)");
+  cmd->add_option("--family", o->family, "sm80 or sm90 (default: every family the arch runs)")
+      ->check(CLI::IsMember({"sm80", "sm90"}));
   cmd->add_option("--json", o->json, "also write the report as JSON to this file");
   cmd->callback([o] {
     profile::InspectRequest req;
@@ -37,6 +39,7 @@ void add_inspect(CLI::App& app) {
     req.all = o->all;
     req.space = o->space;
     req.sass = !o->no_sass;
+    req.family = o->family;
     const auto report = profile::run_inspect(req);
     profile::print_report(report, stdout);
     if (!o->json.empty()) {

@@ -42,7 +42,7 @@ struct Opts {
   double time_limit = 0;
   uint64_t rng_seed = 1;
   int population = 16;
-  std::string seed_from, proposer, db = "attnlab.db", out_dir = ".", run_id, replay, arch;
+  std::string seed_from, proposer, db = "attnlab.db", out_dir = ".", run_id, replay, replay_json, arch;
   bool fresh = false, resume = false;
   double max_time = 2.0;
   int replay_seeds = 20, top_k = 8, profile_top = 0;
@@ -90,6 +90,13 @@ void run_replay(const Opts& o, const AttnProblem& p) {
              records.size(), o.replay, best_recorded(space, records), o.budget, o.replay_seeds);
   auto stats = replay_compare(space, records, ro);
   fmt::print("{}", format_replay_table(stats, o.budget));
+  if (!o.replay_json.empty()) {
+    auto j = replay_to_json(stats, ro, best_recorded(space, records));
+    j["records"] = o.replay;
+    j["seed_from"] = o.seed_from;
+    std::ofstream(o.replay_json) << j.dump(1) << "\n";
+    fmt::print("wrote {}\n", o.replay_json);
+  }
 }
 
 // Rewrites evo_log.csv and evo_best.json of a stored run from its checkpoint (no GPU).
@@ -233,6 +240,7 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--out-dir", o->out_dir, "where evo_log.csv and evo_best.json go")->capture_default_str();
   cmd->add_option("--max-time", o->max_time, "timing limit per candidate, seconds")->check(seconds())->capture_default_str();
   cmd->add_option("--replay", o->replay, "results .db or records JSON/CSV: simulate, no GPU");
+  cmd->add_option("--replay-json", o->replay_json, "with --replay: write the table and convergence curves (JSON)");
   cmd->add_option("--replay-seeds", o->replay_seeds, "RNG seeds per strategy in replay")->check(count_in(1, 10000))->capture_default_str();
   cmd->add_option("--arch", o->arch, "arch of the space in replay (default sm_90a)");
   cmd->add_option("--top-k", o->top_k, "configs in evo_best.json")->check(count_in(1, kMaxCount))->capture_default_str();

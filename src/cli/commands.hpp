@@ -16,5 +16,7 @@ void add_tune(CLI::App& app);
 void add_db(CLI::App& app);
 void add_inspect(CLI::App& app);
 void add_profile(CLI::App& app);
+void add_report(CLI::App& app);
+void add_evidence(CLI::App& app);
 
 }  // namespace attnlab::cli

@@ -1,5 +1,6 @@
 // attnlab: FlashAttention forward kernel toolkit. Subcommands live in cmd_*.cpp.
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 
 #include "cli/commands.hpp"
@@ -9,6 +10,8 @@
 #include "runtime/nvrtc_compiler.hpp"
 
 int main(int argc, char** argv) {
+  // attnlab evidence runs each step with its output in a file and shows the last line as progress.
+  if (std::getenv("ATTNLAB_LINE_BUFFERED")) std::setvbuf(stdout, nullptr, _IOLBF, 0);
   attnlab::set_command_line(argc, argv);
   CLI::App app{"attnlab: build, check, time and tune a FlashAttention forward kernel family"};
   app.set_version_flag("--version", ATTNLAB_VERSION);
@@ -25,6 +28,8 @@ int main(int argc, char** argv) {
   attnlab::cli::add_db(app);
   attnlab::cli::add_inspect(app);
   attnlab::cli::add_profile(app);
+  attnlab::cli::add_report(app);
+  attnlab::cli::add_evidence(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

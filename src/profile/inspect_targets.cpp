@@ -34,21 +34,23 @@ void parallel_for(size_t n, F f) {
 }
 }  // namespace
 
-std::vector<InspectTarget> sm80_targets(const InspectRequest& req) {
+std::vector<InspectTarget> family_targets(const InspectRequest& req, Family family) {
   const ArchLimits limits = ArchLimits::for_arch(req.arch);
   std::vector<TileConfig> configs;
-  if (req.all) configs = valid_space(req.head_dim, limits, req.space == "tuning" ? KnobValues::tuning() : KnobValues{});
-  for (const auto& name : req.configs) configs.push_back(TileConfig::parse(name));
-  if (!req.all && req.configs.empty()) configs.push_back(default_config(req.head_dim, limits));
+  if (req.all) configs = valid_space(req.head_dim, limits, KnobValues::of(family, req.space));
+  for (const auto& name : req.configs) {
+    TileConfig c = TileConfig::parse(name);
+    if (c.family == family) configs.push_back(c);
+  }
+  if (!req.all && req.configs.empty() && (family == Family::sm80 || limits.has_wgmma()))
+    configs.push_back(default_config(req.head_dim, limits, family));
   std::vector<InspectTarget> targets(configs.size());
   parallel_for(configs.size(), [&](size_t i) {
     const TileConfig& c = configs[i];
     InspectTarget& t = targets[i];
     t.name = c.name();
-    t.family = "sm80";
-    // The knobs as the family defines them (adapt here when TileConfig changes).
-    t.knobs = {{"block_m", c.block_m}, {"block_n", c.block_n}, {"num_warps", c.num_warps},
-               {"stages", c.stages},   {"swizzle", c.swizzle},  {"q_in_regs", c.q_in_regs}};
+    t.family = family_name(family);
+    for (const KnobDef& k : family_knobs(family)) t.knobs[k.name] = k.get(c);  // as the family declares them
     t.kernel = compile_flash(c, req.dtype, req.head_dim, req.arch);  // UserError when invalid for the arch
     t.dyn_smem = c.smem_bytes(req.head_dim);
     t.threads = c.threads();
@@ -56,7 +58,18 @@ std::vector<InspectTarget> sm80_targets(const InspectRequest& req) {
   return targets;
 }
 
-std::vector<InspectTarget> build_targets(const InspectRequest& req) { return sm80_targets(req); }
+std::vector<InspectTarget> sm80_targets(const InspectRequest& req) { return family_targets(req, Family::sm80); }
+
+std::vector<InspectTarget> build_targets(const InspectRequest& req) {
+  std::vector<InspectTarget> out;
+  for (Family f : all_families()) {
+    if (!req.family.empty() && req.family != family_name(f)) continue;
+    if (f == Family::sm90 && !ArchLimits::for_arch(req.arch).has_wgmma()) continue;  // sm_90a only
+    auto t = family_targets(req, f);
+    out.insert(out.end(), std::make_move_iterator(t.begin()), std::make_move_iterator(t.end()));
+  }
+  return out;
+}
 
 InspectReport run_inspect(const InspectRequest& req) {
   if (!is_supported_head_dim(req.head_dim))

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "backends/custom/tile_config.hpp"
 #include "core/dtype.hpp"
 #include "profile/inspect.hpp"
 
@@ -17,9 +18,11 @@ struct InspectRequest {
   bool all = false;                  // every valid config of the space
   std::string space = "default";     // "default" or "tuning" (the tuner's larger space)
   bool sass = true;                  // disassemble (instruction mix, dead knobs)
+  std::string family;                // "sm80" | "sm90"; empty: every family the arch runs
 };
 
-// The sm80 family (TileConfig, mma.sync + cp.async): compiles the requested configs in parallel.
+// One family's configs (named ones of that family, its default, or --all of its space), compiled in parallel.
+std::vector<InspectTarget> family_targets(const InspectRequest& req, Family family);
 std::vector<InspectTarget> sm80_targets(const InspectRequest& req);
 // Every family's targets for the request.
 std::vector<InspectTarget> build_targets(const InspectRequest& req);

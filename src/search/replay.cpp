@@ -66,6 +66,15 @@ std::vector<Evaluation> load_records(const std::string& path) {
   });
 }
 
+namespace {
+double median_of(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+}  // namespace
+
 double best_recorded(const SearchSpace& space, const std::vector<Evaluation>& records) {
   double best = 0;
   for (auto& r : records)
@@ -83,6 +92,7 @@ std::vector<ReplayStats> replay_compare(const SearchSpace& space, const std::vec
   for (auto& name : opt.strategies) {
     ReplayStats st;
     st.strategy = name;
+    std::vector<std::vector<double>> curves;  // [seed][evaluation]: best fitness so far
     for (int seed = 1; seed <= opt.n_rng_seeds; ++seed) {
       TuneOptions o = opt.base;
       o.budget = opt.budget;
@@ -101,20 +111,42 @@ std::vector<ReplayStats> replay_compare(const SearchSpace& space, const std::vec
           break;
         }
       st.evals_to_target.push_back(hit);
+      std::vector<double> curve(static_cast<size_t>(opt.budget), 0.0);
+      double so_far = 0;
+      for (size_t i = 0; i < curve.size(); ++i) {
+        if (i < trials.size()) so_far = std::max(so_far, fitness(trials[i].eval));
+        curve[i] = so_far;
+      }
+      curves.push_back(std::move(curve));
     }
-    auto sorted = st.evals_to_target;
-    std::sort(sorted.begin(), sorted.end());
+    for (size_t i = 0; i < static_cast<size_t>(opt.budget); ++i) {
+      std::vector<double> at;
+      for (auto& c : curves) at.push_back(c[i]);
+      st.median_best_so_far.push_back(median_of(at));
+    }
+    std::vector<double> sorted(st.evals_to_target.begin(), st.evals_to_target.end());
     const size_t n = sorted.size();
     if (n > 0) {
-      st.median = n % 2 ? sorted[n / 2] : 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]);
+      st.median = median_of(sorted);
       st.mean = std::accumulate(sorted.begin(), sorted.end(), 0.0) / static_cast<double>(n);
-      st.success_rate = static_cast<double>(std::count_if(sorted.begin(), sorted.end(), [&](int v) {
-                          return v <= opt.budget;
+      st.success_rate = static_cast<double>(std::count_if(sorted.begin(), sorted.end(), [&](double v) {
+                          return v <= static_cast<double>(opt.budget);
                         })) / static_cast<double>(n);
     }
     out.push_back(std::move(st));
   }
   return out;
+}
+
+nlohmann::json replay_to_json(const std::vector<ReplayStats>& stats, const ReplayOptions& opt, double best) {
+  nlohmann::json strategies = nlohmann::json::array();
+  for (auto& s : stats)
+    strategies.push_back({{"strategy", s.strategy}, {"evals_to_target", s.evals_to_target}, {"median", s.median},
+                          {"mean", s.mean}, {"success_rate", s.success_rate},
+                          {"median_best_so_far", s.median_best_so_far}});
+  return {{"schema", "attnlab.replay/1"}, {"best_recorded_tflops", best}, {"within", opt.within},
+          {"target_tflops", (1.0 - opt.within) * best}, {"budget", opt.budget}, {"rng_seeds", opt.n_rng_seeds},
+          {"strategies", strategies}};
 }
 
 std::string format_replay_table(const std::vector<ReplayStats>& stats, int budget) {

@@ -2,6 +2,8 @@
 // Simulation mode: any strategy against recorded results, no GPU, so strategies are compared over many
 // random seeds at no device cost (Kernel Tuner's simulation runner). The records come from
 // ResultsDb::all(), a JSON file of evaluations, or an evo_log.csv written by search/tune_log.hpp.
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -34,6 +36,8 @@ struct ReplayStats {
   std::vector<int> evals_to_target;  // per RNG seed; budget + 1 when the target was never reached
   double median = 0, mean = 0;       // over evals_to_target
   double success_rate = 0;           // fraction of seeds that reached the target within the budget
+  // Convergence curve: median over RNG seeds of the best fitness after i + 1 evaluations (budget entries).
+  std::vector<double> median_best_so_far;
 };
 
 struct ReplayOptions {
@@ -51,6 +55,8 @@ double best_recorded(const SearchSpace& space, const std::vector<Evaluation>& re
 // first reach the target. UserError when no record in the space succeeded (no target to reach).
 std::vector<ReplayStats> replay_compare(const SearchSpace& space, const std::vector<Evaluation>& records,
                                         const ReplayOptions& opt);
+// attnlab.replay/1: target, budget, and per strategy the table's numbers and the convergence curve.
+nlohmann::json replay_to_json(const std::vector<ReplayStats>& stats, const ReplayOptions& opt, double best);
 // Fixed-width table: strategy, median, mean, success rate, worst.
 std::string format_replay_table(const std::vector<ReplayStats>& stats, int budget);
 

@@ -1,0 +1,23 @@
+// attnlab report: render an evidence directory as one self-contained HTML page (no GPU).
+#include <fmt/format.h>
+
+#include "cli/commands.hpp"
+#include "report/report_page.hpp"
+
+namespace attnlab::cli {
+
+void add_report(CLI::App& app) {
+  auto* cmd = app.add_subcommand("report", "Render an evidence directory as one self-contained HTML page (no GPU)");
+  auto dir = std::make_shared<std::string>("evidence/h100");
+  auto out = std::make_shared<std::string>();
+  cmd->add_option("dir", *dir, "evidence directory")->capture_default_str();
+  cmd->add_option("--out,-o", *out, "HTML file (default: DIR/report.html)");
+  cmd->callback([dir, out] {
+    const auto s = report::write_report(*dir, *out);
+    for (auto& w : s.warnings) fmt::print(stderr, "attnlab report: warning: could not read {}\n", w);
+    for (auto& m : s.missing) fmt::print("report: section without data: {}\n", m);
+    fmt::print("wrote {} ({} charts)\n", s.out, s.charts);
+  });
+}
+
+}  // namespace attnlab::cli
