@@ -33,7 +33,7 @@ open(f"{out}/adv_proposer.py", "w").write(
     f"print(open({out + '/adv_response.json'!r}).read() if req['generation']==0 else json.dumps({{'candidates': []}}))\n")
 PY
 T0=$(date +%s)
-$B tune --strategy proposer --proposer "python3 $OUT/adv_proposer.py" --budget $N --population $N --shape "$SHAPE" --max-time 1 \
+$B tune --family sm80 --strategy proposer --proposer "python3 $OUT/adv_proposer.py" --budget $N --population $N --shape "$SHAPE" --max-time 1 \
   --fresh --db "$OUT/adv.db" --out-dir "$OUT/adv" > "$OUT/adv_tune.txt" 2> "$OUT/adv_tune.log"
 echo "tune rc=$? in $(( $(date +%s) - T0 )) s"; tail -3 "$OUT/adv_tune.txt"
 

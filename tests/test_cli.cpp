@@ -46,9 +46,13 @@ TEST(Cli, DevicesNeverFails) {
 }
 
 TEST(Cli, ConfigsListsAndRejects) {
-  auto r = run_cli("configs --arch sm_90a --head-dim 128");
+  auto r = run_cli("configs --arch sm_90a --head-dim 128");  // sm_90a: the sm90 family unless named
   EXPECT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("m128n64w4s2-swz-qsm"), std::string::npos);
+  EXPECT_NE(r.output.find("sm90-m128n128s2-pp-ov-grid"), std::string::npos) << r.output;
+  r = run_cli("configs --arch sm_90a --head-dim 128 --family sm80");
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("m128n64w4s2-swz-qsm"), std::string::npos) << r.output;
+  expect_error("configs --arch sm_89 --family sm90", "the sm90 family needs sm_90a");
   expect_error("configs --arch sm_90a --head-dim 80", "unsupported head dim 80");
   expect_error("configs --arch sm_42", "unsupported arch");
   expect_error("configs --dtype fp8", "unsupported dtype");

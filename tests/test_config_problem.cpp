@@ -120,3 +120,16 @@ TEST(Problem, Flops) {
 }
 
 }  // namespace attnlab
+
+namespace attnlab {
+// Fewer tiles than SMs: the default moves to the family's 64-row tiles (more CTAs), measured faster on
+// the seed shape; a full grid keeps the per-head-dim default.
+TEST(TileConfig, SmallGridsGetSmallerTiles) {
+  const auto h100 = ArchLimits::for_arch("sm_90a");
+  const AttnProblem seed = AttnProblem::make(1, 8, 8, 512, 512, 64, DType::f16, false);
+  EXPECT_EQ(default_config_for(seed, h100, Family::sm90, 132).name(), "sm90-m64n128s2-nopp-ov-grid");
+  const AttnProblem big = AttnProblem::make(4, 16, 16, 4096, 4096, 64, DType::bf16, false);
+  EXPECT_EQ(default_config_for(big, h100, Family::sm90, 132), default_config(64, h100, Family::sm90));
+  EXPECT_EQ(default_config_for(seed, h100, Family::sm90, 0), default_config(64, h100, Family::sm90));
+}
+}  // namespace attnlab

@@ -106,7 +106,7 @@ void add_run(CLI::App& app) {
 
     const DeviceInfo dev = require_device();
     const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
-    const TileConfig cfg = named ? *named : default_config(p.head_dim, limits);
+    const TileConfig cfg = named ? *named : default_config_for(p, limits, limits.best_family(), dev.sm_count);
     FlashKernel kernel(cfg, dt, p.head_dim, dev.arch());
     DeviceBuffer dq(p.q_elems() * 2), dk(p.kv_elems() * 2), dv(p.kv_elems() * 2), dout(p.q_elems() * 2),
         dlse(p.lse_elems() * 4);

@@ -106,9 +106,10 @@ std::vector<Step> gpu_steps(const EvidenceOptions& o) {
                    }));
   s.push_back(step("profile", 240, 60, q, "profile.txt", {"profile.txt", "profile"}, [](const EvidenceOptions& o) {
     if (!o.has_profile) return StepPlan{{}, "this attnlab has no `profile` subcommand"};
-    std::vector<std::string> a{"profile", "--out-dir", at(o, "profile")};
+    // The tuned custom kernel on the tune's target shape (`attnlab profile`'s flags: one backend per run).
+    std::vector<std::string> a{"profile", "--backend", "custom", "--shape", "4,16,4096,4096,128", "--out", at(o, "profile")};
     const std::string best = best_tuned_config(at(o, "tune/seeded/evo_best.json"));
-    if (!best.empty()) a.insert(a.end(), {"--configs", best});
+    if (!best.empty()) a.insert(a.end(), {"--config", best});
     return StepPlan{a, ""};
   }));
   s.push_back(step("report", 3, 3, q, "logs/report.log", {"report.html"}, [](const EvidenceOptions& o) {

@@ -5,6 +5,7 @@
 
 #include "backends/builtin.hpp"
 #include "core/parse.hpp"
+#include "core/problem.hpp"
 #include "runtime/device.hpp"
 
 namespace attnlab {
@@ -20,6 +21,7 @@ class CustomBackend : public AttentionBackend {
     p.validate_or_throw();
     const DeviceInfo dev = require_device();
     const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
+    sm_count_ = dev.sm_count;
     const TileConfig cfg = config_for(p, limits);
     if (!kernel_ || !(kernel_->config() == cfg) || dtype_ != p.dtype || head_dim_ != p.head_dim) {
       kernel_ = std::make_unique<FlashKernel>(cfg, p.dtype, p.head_dim, dev.arch());
@@ -31,13 +33,14 @@ class CustomBackend : public AttentionBackend {
 
  private:
   TileConfig config_for(const AttnProblem& p, const ArchLimits& limits) const {
-    if (options_.empty()) return default_config(p.head_dim, limits, limits.best_family(), p.causal);
+    if (options_.empty()) return default_config_for(p, limits, limits.best_family(), sm_count_);
     if (options_.rfind("family=", 0) == 0 && options_.find(',') == std::string::npos)
-      return default_config(p.head_dim, limits, parse_family(options_.substr(7)), p.causal);
+      return default_config_for(p, limits, parse_family(options_.substr(7)), sm_count_);
     return with_context(field_value("config", options_), [&] { return TileConfig::parse(options_); });
   }
   std::string name_;
   std::string options_;
+  int sm_count_ = 0;
   std::unique_ptr<FlashKernel> kernel_;
   DType dtype_ = DType::bf16;
   int head_dim_ = 0;

@@ -30,6 +30,8 @@ struct FamilySpec {
 };
 
 const FamilySpec& family_spec(Family f);
+// A number in a config name, as an int; UserError naming the config when it is out of range (> 2^20).
+int knob_value(const std::string& config_name, const std::string& digits);
 const FamilySpec& sm80_family_spec();
 const FamilySpec& sm90_family_spec();
 

@@ -16,15 +16,15 @@ std::string name(const TileConfig& c) {
 }
 
 std::optional<TileConfig> parse_name(const std::string& text) {
-  static const std::regex named(R"(m(\d{1,6})n(\d{1,6})w(\d{1,6})s(\d{1,6})-(swz|pad)-(qreg|qsm))");
+  static const std::regex named(R"(m(\d+)n(\d+)w(\d+)s(\d+)-(swz|pad)-(qreg|qsm))");
   std::smatch m;
   if (!std::regex_match(text, m, named)) return std::nullopt;
   TileConfig c;
   c.family = Family::sm80;
-  c.block_m = std::stoi(m[1]);
-  c.block_n = std::stoi(m[2]);
-  c.num_warps = std::stoi(m[3]);
-  c.stages = std::stoi(m[4]);
+  c.block_m = knob_value(text, m[1]);
+  c.block_n = knob_value(text, m[2]);
+  c.num_warps = knob_value(text, m[3]);
+  c.stages = knob_value(text, m[4]);
   c.swizzle = m[5] == "swz";
   c.q_in_regs = m[6] == "qreg";
   return c;

@@ -19,14 +19,14 @@ std::string name(const TileConfig& c) {
 }
 
 std::optional<TileConfig> parse_name(const std::string& text) {
-  static const std::regex named(R"(sm90-m(\d{1,6})n(\d{1,6})s(\d{1,6})-(pp|nopp)-(ov|noov)-(pers|grid))");
+  static const std::regex named(R"(sm90-m(\d+)n(\d+)s(\d+)-(pp|nopp)-(ov|noov)-(pers|grid))");
   std::smatch m;
   if (!std::regex_match(text, m, named)) return std::nullopt;
   TileConfig c;
   c.family = Family::sm90;
-  c.block_m = std::stoi(m[1]);
-  c.block_n = std::stoi(m[2]);
-  c.stages = std::stoi(m[3]);
+  c.block_m = knob_value(text, m[1]);
+  c.block_n = knob_value(text, m[2]);
+  c.stages = knob_value(text, m[3]);
   c.pingpong = m[4] == "pp";
   c.overlap = m[5] == "ov";
   c.persistent = m[6] == "pers";
@@ -69,12 +69,15 @@ std::string instantiation(const TileConfig& c, DType dtype, int head_dim) {
                      consumers(c), c.block_n, c.stages, b(c.pingpong), b(c.overlap), b(c.persistent));
 }
 
-// Measured on the H100 (docs/perf-notes.md "sm90 family", evidence/h100/tune_sm90/): d=64 wants three
-// consumer warpgroups (192 rows); d=128 128x176; d=256 128x64 (the shared-memory limit). Persistent
-// tiles lost 14 % on causal d=128, so the defaults launch one CTA per tile.
+// Measured on the H100 (docs/perf-notes.md "sm90 family", evidence/h100/tune_sm90/, evidence/h100/final/):
+// d=64 wants three consumer warpgroups (192 rows); d=128 128x128 (best of the exhaustive sweep and the
+// seeded tune; ahead of 128x176 in 3 of 4 grid cells measured side by side); d=256 128x64 (the
+// shared-memory limit). Persistent
+// tiles lost 14 % on causal d=128, so the defaults launch one CTA per tile. The last entry, with 64-row
+// tiles, is what default_config_for() picks for grids of fewer tiles than SMs.
 std::vector<const char*> default_prefs(int head_dim, bool /*causal*/) {
-  if (head_dim == 64) return {"sm90-m192n128s2-pp-ov-grid", "sm90-m128n128s2-pp-ov-grid"};
-  if (head_dim == 128) return {"sm90-m128n176s2-pp-ov-grid", "sm90-m128n128s2-pp-ov-grid"};
+  if (head_dim == 64) return {"sm90-m192n128s2-pp-ov-grid", "sm90-m128n128s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
+  if (head_dim == 128) return {"sm90-m128n128s2-pp-ov-grid", "sm90-m128n176s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
   return {"sm90-m128n64s2-pp-ov-grid", "sm90-m64n64s2-nopp-ov-grid"};
 }
 

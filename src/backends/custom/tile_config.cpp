@@ -21,6 +21,12 @@ Family parse_family(const std::string& s) {
 
 std::vector<Family> all_families() { return {Family::sm80, Family::sm90}; }
 
+int knob_value(const std::string& config_name, const std::string& digits) {
+  if (digits.size() > 7 || std::stol(digits) > (1 << 20))
+    throw UserError(fmt::format("config '{}': {} is out of range", config_name, digits));
+  return std::stoi(digits);
+}
+
 const FamilySpec& family_spec(Family f) { return f == Family::sm80 ? sm80_family_spec() : sm90_family_spec(); }
 
 const std::vector<KnobDef>& family_knobs(Family f) { return family_spec(f).knobs; }
@@ -149,6 +155,17 @@ TileConfig default_config(int head_dim, const ArchLimits& limits, Family f, bool
   if (space.empty())
     throw UserError(fmt::format("no valid {} tile config for d={} on {}", family_name(f), head_dim, limits.arch));
   return space.front();
+}
+
+TileConfig default_config_for(const AttnProblem& p, const ArchLimits& limits, Family f, int sm_count) {
+  TileConfig best = default_config(p.head_dim, limits, f, p.causal);
+  auto tiles = [&](const TileConfig& c) { return int64_t(p.seqlen_q + c.block_m - 1) / c.block_m * p.heads * p.batch; };
+  if (sm_count <= 0 || tiles(best) >= sm_count) return best;
+  for (const char* name : family_spec(f).default_prefs(p.head_dim, p.causal)) {
+    const TileConfig c = TileConfig::parse(name);
+    if (c.block_m < best.block_m && c.constraint_violation(p.head_dim, limits).empty()) best = c;
+  }
+  return best;
 }
 
 std::vector<std::string> split_config_list(const std::string& text) {
