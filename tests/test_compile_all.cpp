@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <functional>
 #include <future>
 #include <mutex>
 #include <thread>
@@ -20,29 +21,21 @@ struct Job {
   TileConfig cfg;
 };
 
-TEST(CompileAll, EveryConfigEveryArch) {
-  std::vector<Job> jobs;
-  for (std::string arch : {"sm_80", "sm_89", "sm_90a"})
-    for (DType dt : {DType::bf16, DType::f16})
-      for (int d : {64, 128, 256}) {
-        auto space = valid_space(d, ArchLimits::for_arch(arch));
-        ASSERT_FALSE(space.empty()) << arch << " d=" << d;
-        for (auto& c : space) jobs.push_back({arch, dt, d, c});
-      }
+// Compiles every job on a thread pool; `inspect` looks at each result under a lock and returns a failure
+// text ("" when fine); a compile error is a failure too.
+std::vector<std::string> compile_in_parallel(const std::vector<Job>& jobs,
+                                             const std::function<std::string(const Job&, const CompiledKernel&)>& inspect) {
   std::atomic<size_t> next{0};
   std::mutex m;
-  std::vector<std::string> failures, spilling;
+  std::vector<std::string> failures;
   auto worker = [&] {
     for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
       const Job& j = jobs[i];
       const std::string what = fmt::format("{} {} d={} {}", j.arch, dtype_name(j.dtype), j.d, j.cfg.name());
       try {
         CompiledKernel k = compile_flash(j.cfg, j.dtype, j.d, j.arch);
-        const auto& r = k.resources;
         std::lock_guard lk(m);
-        if (k.cubin.size() < 1000 || r.registers <= 0 || r.registers > 255 || r.spill_stores < 0)
-          failures.push_back(what + fmt::format(": bad ptxas report (regs {}, cubin {} B)", r.registers, k.cubin.size()));
-        if (r.spill_stores > 0) spilling.push_back(what + fmt::format(" ({} B spilled)", r.spill_stores));
+        if (auto why = inspect(j, k); !why.empty()) failures.push_back(what + ": " + why);
       } catch (const std::exception& e) {
         std::lock_guard lk(m);
         failures.push_back(what + ": " + e.what());
@@ -52,9 +45,29 @@ TEST(CompileAll, EveryConfigEveryArch) {
   std::vector<std::thread> pool;
   for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
   for (auto& t : pool) t.join();
+  return failures;
+}
+
+TEST(CompileAll, EveryConfigEveryArch) {
+  std::vector<Job> jobs;
+  for (std::string arch : {"sm_80", "sm_89", "sm_90a"})
+    for (DType dt : {DType::bf16, DType::f16})
+      for (int d : {64, 128, 256}) {
+        auto space = valid_space(d, ArchLimits::for_arch(arch));
+        ASSERT_FALSE(space.empty()) << arch << " d=" << d;
+        for (auto& c : space) jobs.push_back({arch, dt, d, c});
+      }
+  size_t spilling = 0;
+  const auto failures = compile_in_parallel(jobs, [&](const Job&, const CompiledKernel& k) -> std::string {
+    const auto& r = k.resources;
+    spilling += r.spill_stores > 0;
+    if (k.cubin.size() < 1000 || r.registers <= 0 || r.registers > 255 || r.spill_stores < 0)
+      return fmt::format("bad ptxas report (regs {}, cubin {} B)", r.registers, k.cubin.size());
+    return "";
+  });
   for (auto& f : failures) ADD_FAILURE() << f;
   fmt::print("compiled {} kernels; {} spill registers (kept in the space, the tuner measures them)\n", jobs.size(),
-             spilling.size());
+             spilling);
 }
 
 // The defaults are the fastest measured tiles (docs/perf-notes.md); on sm_90a d=128 that tile spills a
@@ -77,28 +90,11 @@ TEST(CompileAll, Sm90SpaceCompilesWithoutSerialisedWgmma) {
   const auto h100 = ArchLimits::for_arch("sm_90a");
   for (int d : {64, 128, 256})
     for (auto& c : valid_space(d, h100, KnobValues::defaults(Family::sm90))) jobs.push_back({"sm_90a", DType::bf16, d, c});
-  std::atomic<size_t> next{0};
-  std::mutex m;
-  std::vector<std::string> failures;
-  auto worker = [&] {
-    for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
-      const Job& j = jobs[i];
-      const std::string what = fmt::format("d={} {}", j.d, j.cfg.name());
-      try {
-        CompiledKernel k = compile_flash(j.cfg, j.dtype, j.d, j.arch);
-        std::lock_guard lk(m);
-        if (k.log.find("C7511") != std::string::npos || k.log.find("serialized") != std::string::npos)
-          failures.push_back(what + ": wgmma serialised: " + k.log);
-        if (k.resources.registers <= 0) failures.push_back(what + ": no ptxas report");
-      } catch (const std::exception& e) {
-        std::lock_guard lk(m);
-        failures.push_back(what + ": " + e.what());
-      }
-    }
-  };
-  std::vector<std::thread> pool;
-  for (unsigned t = 0; t < std::max(1u, std::thread::hardware_concurrency()); ++t) pool.emplace_back(worker);
-  for (auto& t : pool) t.join();
+  const auto failures = compile_in_parallel(jobs, [](const Job&, const CompiledKernel& k) -> std::string {
+    if (k.log.find("C7511") != std::string::npos || k.log.find("serialized") != std::string::npos)
+      return "wgmma serialised: " + k.log;
+    return k.resources.registers <= 0 ? "no ptxas report" : "";
+  });
   for (auto& f : failures) ADD_FAILURE() << f;
   fmt::print("compiled {} sm90 kernels\n", jobs.size());
 }
