@@ -1,6 +1,8 @@
 #include "runtime/kernel_cache.hpp"
 
+#include <fcntl.h>
 #include <pwd.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,9 +109,20 @@ std::optional<CacheEntry> cache_load(const std::string& dir, const std::string& 
 
 void cache_store(const std::string& dir, const std::string& key, const std::string& key_text, const CacheEntry& e) {
   const fs::path base = fs::path(dir) / key;
+  // Writers of one key take turns (flock on <key>.lock), so an entry's three files always come from one
+  // writer (two logs of the same compilation differ in ptxas's timing line), and a writer that finds a
+  // valid entry leaves it. Without the lock (a strange file in its place) the store still works, racily.
+  const std::string lock_path = (fs::path(base) += ".lock").string();
+  const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC, 0600);
+  if (fd >= 0) ::flock(fd, LOCK_EX);
   // The .key file last: until it is written, the new cubin and log do not match the old .key's hashes.
-  if (write_atomic(fs::path(base) += ".cubin", e.cubin) && write_atomic(fs::path(base) += ".log", e.log))
+  if (!cache_load(dir, key, key_text) && write_atomic(fs::path(base) += ".cubin", e.cubin) &&
+      write_atomic(fs::path(base) += ".log", e.log))
     write_atomic(fs::path(base) += ".key", key_text + integrity_lines(e));
+  if (fd >= 0) {
+    ::flock(fd, LOCK_UN);
+    ::close(fd);
+  }
 }
 
 }  // namespace attnlab
