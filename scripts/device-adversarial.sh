@@ -14,6 +14,9 @@ HONEST=${HONEST:-m128n64w4s2-swz-qsm m128n64w8s2-swz-qsm m64n64w4s2-swz-qsm}
 # The suite is stored as edits of the built-in kernel; a proposer hands in full files: write them.
 mkdir -p "$OUT/adv_src"
 for f in tests/adversarial/*.cuh; do $B variant-source "$f" -o "$OUT/adv_src/$(basename "$f")"; done
+# The control: the built-in kernel shell handed in unchanged as a source candidate. It goes through the same
+# path (sanitizers, gate, verified timing) and must be accepted: a broken sanitizer run rejects it too.
+: > "$OUT/no_edits.cuh"; $B variant-source "$OUT/no_edits.cuh" -o "$OUT/adv_src/honest_source.cuh"
 ADV=$(ls "$OUT"/adv_src/*.cuh)
 N=$(( $(echo $ADV | wc -w) + $(echo $HONEST | wc -w) ))
 
@@ -61,9 +64,19 @@ for r in rows:
     name = os.path.basename(r["source_file"])[:-4]
     rejected = not (r["correct"] == "1" and float(r["tflops"] or 0) > 0)
     m = re.search(r"sanitize \S+ @ " + re.escape(r["source_file"]) + r": .*\(([\d.]+) s\)", log)
-    recs.append({"name": name, "rejected": rejected, "reason": r["error"] if rejected else
-                 f"ACCEPTED at {float(r['tflops']):.1f} TFLOP/s", "sanitizer_s": float(m.group(1)) if m else None})
-    ok &= rejected
+    # A sanitizer that could not run (bad arguments, tool error) rejects everything, for no reason of the
+    # candidate's own: such a rejection does not count, and the honest control catches it.
+    tool_failure = rejected and "under the sanitizer" in r["error"] and "ill-formed" in r["error"]
+    rec = {"name": name, "rejected": rejected, "reason": r["error"] if rejected else
+           f"ACCEPTED at {float(r['tflops']):.1f} TFLOP/s", "sanitizer_s": float(m.group(1)) if m else None}
+    if name.startswith("honest"):
+        rec["control"] = True
+        ok &= not rejected
+    else:
+        ok &= rejected and not tool_failure
+    if tool_failure:
+        rec["tool_failure"] = True
+    recs.append(rec)
 hon = []
 for c in honest:
     r = next((x for x in rows if not x["source_file"] and x["config"] == c), None)

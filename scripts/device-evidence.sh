@@ -13,15 +13,15 @@ FLAGS=(); [ "$MODE" = quick ] && FLAGS=(--quick)
 RESUME=(); [ "$MODE" = full ] && [ -f "$DIR/manifest.json" ] && RESUME=(--resume)
 [ "$MODE" = quick ] && rm -rf "$DIR"
 t0=$(date +%s)
-timeout 540 ./build/attnlab evidence "${FLAGS[@]}" "${RESUME[@]}" --out "$DIR" > "$OUT/evidence_run.txt" 2>&1
+timeout ${EVIDENCE_S:-540} ${B:-./build/attnlab} evidence "${FLAGS[@]}" "${RESUME[@]}" --out "$DIR" > "$OUT/evidence_run.txt" 2>&1
 rc=$?; t1=$(date +%s)
 echo "first run: rc=$rc, $((t1 - t0)) s, flags: ${FLAGS[*]} ${RESUME[*]}" | tee "$OUT/evidence_timing.txt"
 if [ $rc -eq 0 ]; then
-  ./build/attnlab evidence "${FLAGS[@]}" --resume --out "$DIR" > "$OUT/evidence_resume.txt" 2>&1
+  ${B:-./build/attnlab} evidence "${FLAGS[@]}" --resume --out "$DIR" > "$OUT/evidence_resume.txt" 2>&1
   rc2=$?; t2=$(date +%s)
   echo "--resume rerun: rc=$rc2, $((t2 - t1)) s" | tee -a "$OUT/evidence_timing.txt"
 fi
-cp -r "$DIR" "$OUT/evidence"
+tar czf "$OUT/evidence.tgz" "$DIR"  # few files come back from a device call: one archive
 echo "== steps (manifest.json)"
 python3 - "$DIR/manifest.json" <<'PY' 2>/dev/null || cat "$OUT/evidence_run.txt" | tail -20
 import json, sys

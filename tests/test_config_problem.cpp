@@ -130,6 +130,24 @@ TEST(TileConfig, SmallGridsGetSmallerTiles) {
   EXPECT_EQ(default_config_for(seed, h100, Family::sm90, 132).name(), "sm90-m64n128s2-nopp-ov-grid");
   const AttnProblem big = AttnProblem::make(4, 16, 16, 4096, 4096, 64, DType::bf16, false);
   EXPECT_EQ(default_config_for(big, h100, Family::sm90, 132), default_config(64, h100, Family::sm90));
-  EXPECT_EQ(default_config_for(seed, h100, Family::sm90, 0), default_config(64, h100, Family::sm90));
+  EXPECT_EQ(default_config_for(seed, h100, Family::sm90, 0), default_config(64, h100, Family::sm90, false, 512));
+}
+
+// Short rows get persistent CTAs (two Q buffers), long causal rows one CTA per tile (evidence/h100/qbuf/).
+TEST(TileConfig, DefaultsFollowTheKeyLength) {
+  const auto h100 = ArchLimits::for_arch("sm_90a");
+  auto pick = [&](int s, int d, bool causal) {
+    return default_config_for(AttnProblem::make(16384 / s, 2048 / d, 2048 / d, s, s, d, DType::bf16, causal), h100,
+                              Family::sm90, 132);
+  };
+  EXPECT_TRUE(pick(1024, 128, true).persistent);
+  EXPECT_FALSE(pick(8192, 128, true).persistent);
+  EXPECT_TRUE(pick(16384, 128, false).persistent);
+  EXPECT_TRUE(pick(512, 64, false).persistent);
+  EXPECT_FALSE(pick(4096, 64, false).persistent);
+  EXPECT_FALSE(pick(512, 256, false).persistent);  // no room for a second 128-row Q buffer at d=256
+  for (int d : {64, 128, 256})
+    for (int s : {512, 2048, 16384})
+      for (bool causal : {false, true}) EXPECT_EQ(pick(s, d, causal).constraint_violation(d, h100), "") << d << " " << s;
 }
 }  // namespace attnlab

@@ -170,7 +170,7 @@ TEST(EvidencePipeline, WithGpuRunsTheStepsInOrderAndSaysWhyOneIsSkipped) {
   EXPECT_NE(calls.find("--max-time"), std::string::npos) << "--quick settings not passed";
   // no evo_best.json from the fake tune: the tuned compare is skipped with its reason; profile is not in the binary
   EXPECT_NE(printed.find("compare-tuned: skipped (needs tune/seeded/evo_best.json"), std::string::npos) << printed;
-  EXPECT_NE(printed.find("profile: skipped (this attnlab has no `profile` subcommand)"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("profile-cudnn: skipped (this attnlab has no `profile` subcommand)"), std::string::npos) << printed;
   EXPECT_NE(printed.find("tune-replay: skipped (--quick"), std::string::npos) << printed;
 }
 

@@ -117,7 +117,7 @@ TEST(Sanitizer, CommandLineLimitsToTheKernelAndSetsAnErrorExitCode) {
                                 {"/opt/attnlab", "sanitize-run", "--config", "m128n64w4s2-swz-qsm"});
   const std::vector<std::string> head = {"/usr/local/cuda/bin/compute-sanitizer", "--tool", "racecheck"};
   EXPECT_TRUE(std::equal(head.begin(), head.end(), a.begin()));
-  EXPECT_NE(std::find(a.begin(), a.end(), "regex:attnlab_flash_fwd"), a.end());
+  EXPECT_NE(std::find(a.begin(), a.end(), "kns=attnlab_flash_fwd"), a.end());
   EXPECT_NE(std::find(a.begin(), a.end(), "--error-exitcode"), a.end());
   EXPECT_EQ(a[a.size() - 4], "/opt/attnlab");
   EXPECT_EQ(sanitizer_tools().size(), 4u);

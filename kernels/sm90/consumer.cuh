@@ -43,16 +43,25 @@ __device__ __forceinline__ void consumer_mainloop(const Sm90FwdParams& p, const 
   const int tid_wg = int(threadIdx.x) - 128 * (wg + 1), warp = tid_wg >> 5, lane = tid_wg & 31;
   const bool causal = f.causal != 0;
   const int causal_offset = f.seqlen_k - f.seqlen_q;
-  const u32 sQ_wg = sm.q() + wg * 64 * 128;
   const PingPong<Cfg> pp{wg};
   pp.start();
   RingState<Cfg::kStages> ring;
   long long cycles = 0;
   int q_iter = 0;
+  int q_unreleased = -1;  // two Q buffers: the previous tile's buffer, released under this tile's first GEMM
+  auto release_previous_q = [&] {
+    if constexpr (Cfg::kQBuffers > 1)
+      if (q_unreleased >= 0) {
+        release_q_buffer(sm, q_unreleased, tid_wg);
+        q_unreleased = -1;
+      }
+  };
   for (TileScheduler<Cfg> sched; sched.valid(p); sched.advance(), ++q_iter) {
     const TileCoord t = sched.coord(p);
     const int n_blocks = kv_blocks<Cfg>(f, t.m_block);
     const int row0 = t.m_block * Cfg::kBlockM + wg * 64;  // this warpgroup's first query row
+    const QSlot<Cfg> q(q_iter);
+    const u32 sQ_wg = sm.q(q.buffer) + wg * 64 * 128;
     float o[1][Cfg::kDTiles][4], s[1][Cfg::kNTiles][4], alpha[1][2];
     PFragments<Cfg> P;
 #pragma unroll
@@ -82,7 +91,7 @@ __device__ __forceinline__ void consumer_mainloop(const Sm90FwdParams& p, const 
       wgmma_commit();
     };
 
-    mbar_wait(sm.q_full(), u32(q_iter) & 1u);
+    mbar_wait(sm.q_full(q.buffer), q.phase);
     long long t_start = 0;
     if constexpr (kMicro) t_start = clock64();
     if constexpr (Cfg::kOverlap) {
@@ -90,6 +99,7 @@ __device__ __forceinline__ void consumer_mainloop(const Sm90FwdParams& p, const 
         pp.sync();
         issue_qk_block(ring.stage, ring.phase);
         pp.arrive();
+        release_previous_q();
         wgmma_wait<0>();
         fence_operand(s[0]);
         release(sm.k_empty(ring.stage), lane);
@@ -127,6 +137,7 @@ __device__ __forceinline__ void consumer_mainloop(const Sm90FwdParams& p, const 
         pp.sync();
         issue_qk_block(ring.stage, ring.phase);
         pp.arrive();
+        release_previous_q();
         wgmma_wait<0>();
         fence_operand(s[0]);
         release(sm.k_empty(ring.stage), lane);
@@ -140,7 +151,9 @@ __device__ __forceinline__ void consumer_mainloop(const Sm90FwdParams& p, const 
       }
     }
     if constexpr (kMicro) cycles += clock64() - t_start;
-    store_tile<Cfg>(p, sm, o, softmax, t, wg, tid_wg);
+    release_previous_q();  // a tile without key blocks issued no GEMM
+    store_tile<Cfg>(p, sm, o, softmax, t, q.buffer, wg, tid_wg);
+    q_unreleased = q.buffer;
   }
   if (tid_wg == 0) tma_store_wait_all();
   if constexpr (kMicro) {

@@ -6,8 +6,8 @@
 //   warpgroups 1..C (consumers, setmaxnreg.inc): 64 query rows each; wgmma QK^T from shared memory,
 //       online softmax in registers, wgmma P V with P from registers; O staged in smem, TMA store
 //
-//   producer:  Q ─► q_full          K_j ─► k_full[s]      V_j ─► v_full[s]
-//   consumers: q_full ─► ... ─► q_empty (after the O store read its buffer)
+//   producer:  Q ─► q_full[b]       K_j ─► k_full[s]      V_j ─► v_full[s]
+//   consumers: q_full[b] ─► ... ─► q_empty[b] (after the O store read its buffer)
 //              k_full[s] ─► S = QK^T ─► k_empty[s]      v_full[s] ─► O += PV ─► v_empty[s]
 // Tiles come from sm90/scheduler.cuh (grid or persistent); both roles walk the same tile sequence.
 #include "common/params.cuh"

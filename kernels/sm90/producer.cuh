@@ -1,6 +1,6 @@
 #pragma once
 // The producer warpgroup's mainloop: one thread issues every TMA load of the CTA. Per tile: Q (once the
-// consumers released the previous tile's Q/O buffer) and K_j, V_j for the key blocks j in the order the
+// consumers released that Q/O buffer's previous tile) and K_j, V_j for the key blocks j in the order the
 // consumers use them (last block first: the partial and diagonal blocks, which need masking, come first).
 #include "common/tma.cuh"
 #include "sm90/scheduler.cuh"
@@ -33,20 +33,14 @@ __device__ __forceinline__ void producer_mainloop(const Sm90FwdParams& p, const 
                            head_k, t.batch);
       ring.advance();
     };
-    auto load_q = [&] {
-      if (q_iter > 0) mbar_wait(sm.q_empty(), u32(q_iter - 1) & 1u);
-      mbar_arrive_expect_tx(sm.q_full(), Cfg::kQBytes);
-      load_tile_slabs<Cfg>(sm.q(), Cfg::kSlabBytesQ, &p.tma_q, sm.q_full(), t.m_block * Cfg::kBlockM, t.head, t.batch);
-    };
-    const int n_blocks = kv_blocks<Cfg>(p.base, t.m_block);
-    int j = n_blocks - 1;
-    // After the first tile, the next tile's first K/V blocks are loaded while the consumers still finish the
-    // previous tile (its last blocks and its epilogue, which must release the Q buffer first): a persistent
-    // CTA does not drain its pipeline at tile boundaries.
-    if (q_iter > 0)
-      for (int a = 0; a < Cfg::kStages && j >= 0; ++a, --j) load_kv(j);
-    load_q();
-    for (; j >= 0; --j) load_kv(j);
+    // A persistent CTA has two Q buffers: the next tile's Q (and then its first K/V blocks) load while the
+    // consumers still finish this tile and store its O: a tile boundary does not drain the pipeline.
+    const QSlot<Cfg> q(q_iter);
+    mbar_wait(sm.q_empty(q.buffer), q.phase ^ 1u);
+    mbar_arrive_expect_tx(sm.q_full(q.buffer), Cfg::kQBytes);
+    load_tile_slabs<Cfg>(sm.q(q.buffer), Cfg::kSlabBytesQ, &p.tma_q, sm.q_full(q.buffer), t.m_block * Cfg::kBlockM,
+                         t.head, t.batch);
+    for (int j = kv_blocks<Cfg>(p.base, t.m_block) - 1; j >= 0; --j) load_kv(j);
   }
 }
 

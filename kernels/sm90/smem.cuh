@@ -3,7 +3,7 @@
 // derived from the config. The base is aligned to 1 KB so every 128-byte-swizzle atom is aligned.
 //
 // Barriers (arrivals per phase):
-//   q_full       1 (producer, + Q bytes)           q_empty   CONSUMERS (one per warpgroup, after its O store)
+//   q_full[b]    1 (producer, + Q bytes)           q_empty[b] CONSUMERS (one per warpgroup, after its O store)
 //   k_full[s]    1 (producer, + K bytes)           k_empty[s] 4*CONSUMERS (lane 0 of every consumer warp)
 //   v_full[s]    1 (producer, + V bytes)           v_empty[s] 4*CONSUMERS
 #include "common/cp_async.cuh"
@@ -17,21 +17,25 @@ struct SmemPlan {
 
   __device__ __forceinline__ explicit SmemPlan(const void* dyn_smem) : base((smem_u32(dyn_smem) + 1023u) & ~1023u) {}
 
-  __device__ __forceinline__ u32 q_full() const { return base; }
-  __device__ __forceinline__ u32 q_empty() const { return base + 8; }
-  __device__ __forceinline__ u32 k_full(int s) const { return base + 16 + 8 * s; }
-  __device__ __forceinline__ u32 k_empty(int s) const { return base + 16 + 8 * (Cfg::kStages + s); }
-  __device__ __forceinline__ u32 v_full(int s) const { return base + 16 + 8 * (2 * Cfg::kStages + s); }
-  __device__ __forceinline__ u32 v_empty(int s) const { return base + 16 + 8 * (3 * Cfg::kStages + s); }
+  static constexpr u32 kRing = 16 * Cfg::kQBuffers;  // K/V barriers follow the Q buffers' pairs
+  __device__ __forceinline__ u32 q_full(int b) const { return base + 16 * b; }
+  __device__ __forceinline__ u32 q_empty(int b) const { return base + 16 * b + 8; }
+  __device__ __forceinline__ u32 k_full(int s) const { return base + kRing + 8 * s; }
+  __device__ __forceinline__ u32 k_empty(int s) const { return base + kRing + 8 * (Cfg::kStages + s); }
+  __device__ __forceinline__ u32 v_full(int s) const { return base + kRing + 8 * (2 * Cfg::kStages + s); }
+  __device__ __forceinline__ u32 v_empty(int s) const { return base + kRing + 8 * (3 * Cfg::kStages + s); }
 
-  __device__ __forceinline__ u32 q() const { return base + Cfg::kBarrierBytes; }
-  __device__ __forceinline__ u32 k(int s) const { return q() + Cfg::kQBytes + s * Cfg::kKVBytes; }
+  __device__ __forceinline__ u32 q(int b) const { return base + Cfg::kBarrierBytes + b * Cfg::kQBytes; }
+  __device__ __forceinline__ u32 k(int s) const { return q(Cfg::kQBuffers) + s * Cfg::kKVBytes; }
   __device__ __forceinline__ u32 v(int s) const { return k(Cfg::kStages) + s * Cfg::kKVBytes; }
 
   // One thread, before any other use (followed by a CTA barrier).
   __device__ __forceinline__ void init_barriers() const {
-    mbar_init(q_full(), 1);
-    mbar_init(q_empty(), Cfg::kConsumers);
+#pragma unroll
+    for (int b = 0; b < Cfg::kQBuffers; ++b) {
+      mbar_init(q_full(b), 1);
+      mbar_init(q_empty(b), Cfg::kConsumers);
+    }
 #pragma unroll
     for (int s = 0; s < Cfg::kStages; ++s) {
       mbar_init(k_full(s), 1);
@@ -41,6 +45,15 @@ struct SmemPlan {
     }
     mbar_fence_init();
   }
+};
+
+// The Q buffer of the CTA's n-th tile and the parity of its use (tiles take the buffers in turn).
+template <class Cfg>
+struct QSlot {
+  int buffer;
+  u32 phase;
+  __device__ __forceinline__ explicit QSlot(int tile_iter)
+      : buffer(tile_iter % Cfg::kQBuffers), phase(u32(tile_iter / Cfg::kQBuffers) & 1u) {}
 };
 
 // Position in the K/V ring: stage and the parity of the ring pass (flips every STAGES iterations).

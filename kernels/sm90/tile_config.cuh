@@ -18,6 +18,9 @@ struct FlashConfig {
   static constexpr bool kPingPong = PINGPONG;       // consumer warpgroups take turns issuing their GEMMs
   static constexpr bool kOverlap = OVERLAP;         // softmax of block j overlaps the P*V GEMM of block j-1
   static constexpr bool kPersistent = PERSISTENT;   // grid = resident CTAs, each loops over tiles
+  // Q buffers: a persistent CTA loads the next tile's Q while the current tile still runs (and its O, staged
+  // in its own Q buffer, is being stored); one tile per CTA needs one.
+  static constexpr int kQBuffers = PERSISTENT ? 2 : 1;
   static constexpr int kThreads = 128 * (CONSUMERS + 1);  // warpgroup 0 is the TMA producer
 
   // Fragment counts of one consumer thread (what common/online_softmax.cuh and common/mask.cuh expect).
@@ -25,7 +28,7 @@ struct FlashConfig {
   static constexpr int kNTiles = BLOCK_N / 8;
   static constexpr int kDTiles = HEAD_DIM / 8;
 
-  // Shared memory: [1 KB barriers][Q][K x STAGES][V x STAGES] after aligning the base to 1 KB. Each tile
+  // Shared memory: [1 KB barriers][Q x kQBuffers][K x STAGES][V x STAGES] after aligning the base to 1 KB. Each tile
   // is HEAD_DIM/64 slabs of (rows x 64 elements) in the 128-byte-swizzled layout TMA writes and wgmma reads.
   static constexpr int kSlabs = HEAD_DIM / 64;
   static constexpr int kSlabBytesQ = kBlockM * 128;
@@ -33,7 +36,7 @@ struct FlashConfig {
   static constexpr int kQBytes = kSlabs * kSlabBytesQ;
   static constexpr int kKVBytes = kSlabs * kSlabBytesKV;
   static constexpr int kBarrierBytes = 1024;
-  static constexpr int kSmemBytes = 1024 /*alignment slack*/ + kBarrierBytes + kQBytes + 2 * STAGES * kKVBytes;
+  static constexpr int kSmemBytes = 1024 /*alignment slack*/ + kBarrierBytes + kQBuffers * kQBytes + 2 * STAGES * kKVBytes;
 
   // Registers per thread after setmaxnreg (0: no reallocation; one consumer already has 255).
   static constexpr int kProducerRegs = CONSUMERS == 1 ? 0 : 24;
@@ -46,7 +49,7 @@ struct FlashConfig {
   static_assert(!PINGPONG || CONSUMERS >= 2, "ping-pong needs two consumer warpgroups");
   static_assert(kSmemBytes <= 232448, "227 KB of shared memory per block");
   static_assert(kProducerRegs + CONSUMERS * kConsumerRegs <= 512, "setmaxnreg budget: 64K registers / 128");
-  static_assert(2 + 4 * STAGES <= kBarrierBytes / 8, "barriers fit their region");
+  static_assert(2 * kQBuffers + 4 * STAGES <= kBarrierBytes / 8, "barriers fit their region");
 };
 
 }  // namespace attnlab::sm90

@@ -97,7 +97,7 @@ std::string find_compute_sanitizer(std::string* why) {
 std::vector<std::string> sanitizer_argv(const std::string& sanitizer, const std::string& tool,
                                         const std::string& kernel_name, const std::vector<std::string>& program) {
   std::vector<std::string> a = {sanitizer, "--tool", tool, "--error-exitcode", "86", "--print-limit", "20",
-                                "--kernel-name", "regex:" + kernel_name};
+                                "--kernel-name", "kns=" + kernel_name};  // kns: kernel-name substring
   if (tool == "racecheck") a.insert(a.end(), {"--racecheck-report", "all"});
   a.insert(a.end(), program.begin(), program.end());
   return a;

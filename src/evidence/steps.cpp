@@ -89,8 +89,11 @@ std::vector<Step> gpu_steps(const EvidenceOptions& o) {
                     ""};
   }));
   s.push_back(step("compare", 420, 60, q, "compare.txt", {"compare.txt", "compare.json", "compare.csv"}, [](const EvidenceOptions& o) {
-    return StepPlan{cat({"compare", "--out", at(o, "compare.json"), "--csv", at(o, "compare.csv")},
-                        o.quick ? std::vector<std::string>{"--seqlens", "1024,4096", "--head-dims", "128", "--max-time", "0.3"}
+    // The four backends of the FlashAttention comparison; 0.3 s per measurement keeps the full grid (36 cells
+    // x 4 backends, each gated twice and verified) within ten minutes on an H100.
+    return StepPlan{cat({"compare", "--out", at(o, "compare.json"), "--csv", at(o, "compare.csv"), "--backends",
+                         "custom,cudnn,torch-flash,torch-cudnn", "--max-time", "0.3"},
+                        o.quick ? std::vector<std::string>{"--seqlens", "1024,4096", "--head-dims", "128"}
                                 : std::vector<std::string>{}),
                     ""};
   }));
@@ -104,14 +107,34 @@ std::vector<Step> gpu_steps(const EvidenceOptions& o) {
                                                  : std::vector<std::string>{}),
                                      ""};
                    }));
-  s.push_back(step("profile", 240, 60, q, "profile.txt", {"profile.txt", "profile"}, [](const EvidenceOptions& o) {
-    if (!o.has_profile) return StepPlan{{}, "this attnlab has no `profile` subcommand"};
-    // The tuned custom kernel on the tune's target shape (`attnlab profile`'s flags: one backend per run).
-    std::vector<std::string> a{"profile", "--backend", "custom", "--shape", "4,16,4096,4096,128", "--out", at(o, "profile")};
-    const std::string best = best_tuned_config(at(o, "tune/seeded/evo_best.json"));
-    if (!best.empty()) a.insert(a.end(), {"--config", best});
-    return StepPlan{a, ""};
-  }));
+  // Profiles at the tune's target shape (`attnlab profile`: one backend per run, full metrics unless --quick):
+  // the custom kernel as tuned and as shipped (default) of each family, cuDNN's SDPA and the cuBLAS QK^T GEMM.
+  struct ProfileTarget {
+    const char* name;
+    std::vector<std::string> args;
+    bool quick;
+  };
+  const std::vector<ProfileTarget> targets{{"custom-tuned", {"--backend", "custom"}, true},
+                                           {"custom-default", {"--backend", "custom"}, false},
+                                           {"custom-sm80", {"--backend", "custom-sm80"}, false},
+                                           {"cudnn", {"--backend", "cudnn"}, true},
+                                           {"cublas-qk", {"--backend", "cublas-qk"}, false}};
+  for (const auto& t : targets) {
+    if (q && !t.quick) continue;
+    const std::string rel = std::string("profile/") + t.name;
+    s.push_back(step(std::string("profile-") + t.name, 60, 30, q, rel + ".txt", {rel + ".txt", rel}, [t, rel](const EvidenceOptions& o) {
+      if (!o.has_profile) return StepPlan{{}, "this attnlab has no `profile` subcommand"};
+      std::vector<std::string> a = cat({"profile", "--shape", "4,16,4096,4096,128", "--metrics", o.quick ? "brief" : "full",
+                                        "--out", at(o, rel)},
+                                       t.args);
+      if (std::string(t.name) == "custom-tuned") {
+        const std::string best = best_tuned_config(at(o, "tune/seeded/evo_best.json"));
+        if (best.empty()) return StepPlan{{}, "needs tune/seeded/evo_best.json (the seeded tune)"};
+        a.insert(a.end(), {"--config", best});
+      }
+      return StepPlan{a, ""};
+    }));
+  }
   s.push_back(step("report", 3, 3, q, "logs/report.log", {"report.html"}, [](const EvidenceOptions& o) {
     return StepPlan{{"report", o.out, "--out", at(o, "report.html")}, ""};
   }));

@@ -25,8 +25,8 @@ struct FamilySpec {
   const char* kernel_function; // "attnlab::sm80::flash_fwd"
   const char* params_type;     // "FlashFwdParams" / "Sm90FwdParams"
   int min_blocks_per_sm;       // __launch_bounds__ second argument (0: omitted)
-  // Preferred configs per head dim / mask, best first (from tuning evidence; docs/perf-notes.md).
-  std::vector<const char*> (*default_prefs)(int head_dim, bool causal);
+  // Preferred configs per head dim / mask / key length, best first (from tuning evidence; docs/perf-notes.md).
+  std::vector<const char*> (*default_prefs)(int head_dim, bool causal, int64_t seqlen_k);
 };
 
 const FamilySpec& family_spec(Family f);

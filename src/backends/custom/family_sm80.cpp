@@ -65,7 +65,7 @@ std::string instantiation(const TileConfig& c, DType dtype, int head_dim) {
                      c.q_in_regs ? "true" : "false");
 }
 
-std::vector<const char*> default_prefs(int head_dim, bool /*causal*/) {
+std::vector<const char*> default_prefs(int head_dim, bool /*causal*/, int64_t /*seqlen_k*/) {
   // The fastest non-spilling tile measured on the H100 (docs/perf-notes.md), then smaller tiles for
   // architectures with less shared memory.
   if (head_dim == 64) return {"m128n64w4s2-swz-qsm", "m64n64w4s2-swz-qsm"};

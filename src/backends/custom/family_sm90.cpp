@@ -35,9 +35,11 @@ std::optional<TileConfig> parse_name(const std::string& text) {
 
 int threads(const TileConfig& c) { return 128 * (consumers(c) + 1); }
 
-// kernels/sm90/tile_config.cuh kSmemBytes: 1 KB alignment slack + 1 KB barriers + Q + STAGES x (K + V).
+// kernels/sm90/tile_config.cuh kSmemBytes: 1 KB alignment slack + 1 KB barriers + Q x kQBuffers (two when
+// persistent) + STAGES x (K + V).
 int smem_bytes(const TileConfig& c, int head_dim) {
-  return 2048 + 2 * head_dim * (c.block_m + 2 * c.stages * c.block_n);
+  const int q_buffers = c.persistent ? 2 : 1;
+  return 2048 + 2 * head_dim * (q_buffers * c.block_m + 2 * c.stages * c.block_n);
 }
 
 // One consumer thread: O (d/2 fp32) + S (BLOCK_N/2 fp32) + P (BLOCK_N/4 packed).
@@ -69,15 +71,23 @@ std::string instantiation(const TileConfig& c, DType dtype, int head_dim) {
                      consumers(c), c.block_n, c.stages, b(c.pingpong), b(c.overlap), b(c.persistent));
 }
 
-// Measured on the H100 (docs/perf-notes.md "sm90 family", evidence/h100/tune_sm90/, evidence/h100/final/):
-// d=64 wants three consumer warpgroups (192 rows); d=128 128x128 (best of the exhaustive sweep and the
-// seeded tune; ahead of 128x176 in 3 of 4 grid cells measured side by side); d=256 128x64 (the
-// shared-memory limit). Persistent
-// tiles lost 14 % on causal d=128, so the defaults launch one CTA per tile. The last entry, with 64-row
-// tiles, is what default_config_for() picks for grids of fewer tiles than SMs.
-std::vector<const char*> default_prefs(int head_dim, bool /*causal*/) {
-  if (head_dim == 64) return {"sm90-m192n128s2-pp-ov-grid", "sm90-m128n128s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
-  if (head_dim == 128) return {"sm90-m128n128s2-pp-ov-grid", "sm90-m128n176s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
+// Measured on the H100 (docs/perf-notes.md "sm90 family", evidence/h100/tune_sm90/, evidence/h100/qbuf/: every
+// cell of the compare grid, grid vs persistent, one run). Persistent CTAs (two Q buffers: the next tile's Q loads
+// under the current one) win where tiles are short; one CTA per tile wins on long causal rows (the hardware
+// scheduler balances the triangle better than a static order) and at d=256, where 128-row tiles leave no room
+// for a second Q buffer. d=64: three consumer warpgroups (192 rows); d=256: 128x64 (shared-memory limit). The
+// last entry, with 64-row tiles, is what default_config_for() picks for grids of fewer tiles than SMs.
+std::vector<const char*> default_prefs(int head_dim, bool causal, int64_t seqlen_k) {
+  if (head_dim == 64) {
+    const bool short_rows = seqlen_k <= (causal ? 2048 : 1024);
+    if (short_rows && causal) return {"sm90-m128n128s2-pp-ov-pers", "sm90-m64n128s2-nopp-ov-grid"};
+    if (short_rows) return {"sm90-m192n128s2-pp-ov-pers", "sm90-m64n128s2-nopp-ov-grid"};
+    return {"sm90-m192n128s2-pp-ov-grid", "sm90-m128n128s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
+  }
+  if (head_dim == 128) {
+    if (!causal || seqlen_k <= 2048) return {"sm90-m128n128s2-pp-ov-pers", "sm90-m64n128s2-nopp-ov-grid"};
+    return {"sm90-m128n128s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
+  }
   return {"sm90-m128n64s2-pp-ov-grid", "sm90-m64n64s2-nopp-ov-grid"};
 }
 

@@ -146,8 +146,8 @@ TileConfig default_config(int head_dim, const ArchLimits& limits) {
   return default_config(head_dim, limits, limits.best_family());
 }
 
-TileConfig default_config(int head_dim, const ArchLimits& limits, Family f, bool causal) {
-  for (const char* name : family_spec(f).default_prefs(head_dim, causal)) {
+TileConfig default_config(int head_dim, const ArchLimits& limits, Family f, bool causal, int64_t seqlen_k) {
+  for (const char* name : family_spec(f).default_prefs(head_dim, causal, seqlen_k)) {
     TileConfig c = TileConfig::parse(name);
     if (c.constraint_violation(head_dim, limits).empty()) return c;
   }
@@ -158,10 +158,10 @@ TileConfig default_config(int head_dim, const ArchLimits& limits, Family f, bool
 }
 
 TileConfig default_config_for(const AttnProblem& p, const ArchLimits& limits, Family f, int sm_count) {
-  TileConfig best = default_config(p.head_dim, limits, f, p.causal);
+  TileConfig best = default_config(p.head_dim, limits, f, p.causal, p.seqlen_k);
   auto tiles = [&](const TileConfig& c) { return int64_t(p.seqlen_q + c.block_m - 1) / c.block_m * p.heads * p.batch; };
   if (sm_count <= 0 || tiles(best) >= sm_count) return best;
-  for (const char* name : family_spec(f).default_prefs(p.head_dim, p.causal)) {
+  for (const char* name : family_spec(f).default_prefs(p.head_dim, p.causal, p.seqlen_k)) {
     const TileConfig c = TileConfig::parse(name);
     if (c.block_m < best.block_m && c.constraint_violation(p.head_dim, limits).empty()) best = c;
   }

@@ -90,12 +90,16 @@ std::vector<TileConfig> full_space(const KnobValues& knobs = {});
 std::vector<TileConfig> valid_space(int head_dim, const ArchLimits& limits, const KnobValues& knobs = {});
 // The default config of a family per head dim: the fastest measured on the H100 (docs/perf-notes.md),
 // then smaller tiles for architectures with less shared memory. Without a family: limits.best_family().
+// Without a problem, for keys of kDefaultSeqlen (the tuning target's length).
+inline constexpr int64_t kDefaultSeqlen = 4096;
 TileConfig default_config(int head_dim, const ArchLimits& limits);
-TileConfig default_config(int head_dim, const ArchLimits& limits, Family f, bool causal = false);
+TileConfig default_config(int head_dim, const ArchLimits& limits, Family f, bool causal = false,
+                          int64_t seqlen_k = kDefaultSeqlen);
 
-// The default for a whole problem: the family's default, except that a problem with fewer tiles than
-// the GPU has SMs gets the family's preferred config with the fewest rows per tile (more CTAs: on the
-// H100 the seed shape B=1 H=8 S=512 d=64 runs 9.2 us with 64-row sm90 tiles, 12.5 us with 192-row ones).
+// The default for a whole problem: the family's default for its head dim, mask and key length, except
+// that a problem with fewer tiles than the GPU has SMs gets the family's preferred config with the fewest
+// rows per tile (more CTAs: on the H100 the seed shape B=1 H=8 S=512 d=64 runs 9.2 us with 64-row sm90
+// tiles, 12.5 us with 192-row ones).
 struct AttnProblem;
 TileConfig default_config_for(const AttnProblem& p, const ArchLimits& limits, Family f, int sm_count);
 
