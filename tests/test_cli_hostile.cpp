@@ -1,7 +1,7 @@
-// Hostile and careless invocations (issue 9): every bad numeric value, size or config name of every
-// subcommand is refused at parse time, before the GPU, an input's data or an output is touched: exit
-// status 2 and exactly one line "attnlab: error: ..." that names the flag, never a signal, a core dump,
-// a stack trace or a bare "stoi" / nlohmann / bad_alloc message. Runs the real binary.
+// Hostile and careless invocations (issue 9): every bad numeric value, size, config name or output path
+// of every subcommand is refused before the GPU, an input's data or an output is touched: exit status 2
+// and exactly one line "attnlab: error: ..." that names the flag, never a signal, a core dump, a stack
+// trace or a bare "stoi" / nlohmann / bad_alloc message. Runs the real binary.
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
@@ -14,6 +14,7 @@
 #include <fstream>
 #include <thread>
 
+#include "hostile_helpers.hpp"
 #include "io/npy.hpp"
 #include "test_helpers.hpp"
 
@@ -94,6 +95,83 @@ TEST(CliHostile, NumericFlagsOfEverySubcommand) {
       {"db", "subcommand"},
   };
   for (const auto& p : probes) expect_one_line_error(p);
+}
+
+// Issue 9, item 9: every output path of every subcommand is checked in the command's validation step,
+// before the device, a compile or an input's data: a folder that does not exist, a file where a folder
+// should be, a folder where a file should be, two outputs naming one file. Without a GPU "before the
+// device" shows: these used to end in "no CUDA device" (or "ncu not found"), i.e. on a GPU, after the work.
+TEST(CliHostile, OutputPathsAreCheckedBeforeAnyWork) {
+  test::TempDir dir;
+  std::ofstream(dir.file("plain.txt")) << "a file\n";
+  std::filesystem::create_directory(dir.file("sub"));
+  const std::string missing = dir.file("no-such-folder") + "/x.json", under_file = dir.file("plain.txt") + "/x.json",
+                    folder = dir.path.string(), plain = dir.file("plain.txt"), out = dir.file("o.npy");
+  const std::string run = "run --q q.npy --k k.npy --v v.npy ";
+  const std::vector<Probe> probes = {
+      {run + "--out " + missing, "--out '"},
+      {run + "--out " + missing, "does not exist (create it, or choose another path)"},
+      {run + "--out " + folder, "is a folder; name a file"},
+      {run + "--out " + out + " --lse " + out, "--lse '" + out + "' names the same file as --out"},
+      {run + "--out " + out + " --lse " + dir.file("sub/../o.npy"), "names the same file as --out"},
+      {"bench --json " + missing, "--json '"},
+      {"bench --json " + folder, "is a folder"},
+      {"bench --shape 1,1,128,128,256 --configs m128n128w4s4-swz-qsm", "--configs 'm128n128w4s4-swz-qsm'"},
+      {"compare --out " + under_file, "is a file, not a folder"},
+      {"compare --csv " + missing, "--csv '"},
+      {"compare --out " + dir.file("c.json") + " --csv " + dir.file("c.json"), "names the same file as --out"},
+      {"check --json " + missing, "--json '"},
+      {"micro --out " + folder, "--out '"},
+      {"micro --out " + under_file, "is a file, not a folder"},
+      {"tune --out-dir " + plain, "--out-dir '"},
+      {"tune --out-dir " + plain, "exists and is not a folder"},
+      {"tune --db " + folder, "--db '"},
+      {"tune --db " + under_file, "is a file, not a folder"},
+      {"tune --out-dir " + folder + " --db " + dir.file("evo_best.json"), "names the same file as --out-dir"},
+      {"tune --export run --out-dir " + plain, "--out-dir '"},
+      {"tune --replay " + plain + " --replay-json " + missing, "--replay-json '"},
+      {"variant-source edits.cuh --out " + missing, "--out '"},
+      {"profile --out " + plain, "--out '"},
+      {"profile --db " + folder, "--db '"},
+      {"profile --timeout 0", "--timeout"},
+      {"profile --warmup=-1", "--warmup"},
+      {"profile --heads-k 0", "--heads-k"},
+      {"inspect --json " + missing, "--json '"},
+      {"devices --json " + missing, "--json '"},
+      {"report " + folder + " --out " + under_file, "--out '"},
+      {"evidence --out " + plain, "--out '"},
+      {"tune --profile-top=-1", "--profile-top"},
+      {"tune --db ''", "--db '': empty path"},
+      {"micro --out ''", "--out '': empty path"},
+  };
+  for (const auto& p : probes) expect_one_line_error(p);
+}
+
+// A refused invocation leaves the folder as it was: no output file, no half-created folder.
+TEST(CliHostile, RefusedOutputsLeaveNothingBehind) {
+  test::TempDir dir;
+  std::ofstream(dir.file("plain.txt")) << "a file\n";
+  const auto before = test::snapshot(dir.path);
+  const std::vector<Probe> probes = {
+      {"run --q q.npy --k k.npy --v v.npy --out " + dir.file("o.npy") + " --lse " + dir.file("o.npy"), "same file"},
+      {"compare --out " + dir.file("new/compare.json") + " --csv " + dir.file("missing/c.csv"), "--csv"},
+      {"tune --out-dir " + dir.file("tune") + " --db " + dir.file("plain.txt") + "/r.db", "--db"},
+      {"tune --out-dir " + dir.file("tune") + " --db " + dir.file("tune/evo_log.csv"), "same file"},
+      {"bench --json " + dir.file("missing/b.json"), "--json"},
+  };
+  for (const auto& p : probes) expect_one_line_error(p);
+  EXPECT_EQ(test::snapshot(dir.path), before);
+
+  // A folder the user may not write to (skipped as root, who may write anywhere).
+  const std::string locked = dir.file("locked");
+  std::filesystem::create_directory(locked);
+  ::chmod(locked.c_str(), 0500);
+  if (::access(locked.c_str(), W_OK) != 0) {
+    expect_one_line_error({"bench --json " + locked + "/b.json", "is not writable"});
+    expect_one_line_error({"tune --out-dir " + locked + "/sub", "is not writable"});
+    EXPECT_TRUE(std::filesystem::is_empty(locked));
+  }
+  ::chmod(locked.c_str(), 0700);
 }
 
 TEST(CliHostile, FilesWithWrongContentNameTheFile) {

@@ -2,6 +2,7 @@
 // against a fake attnlab (a shell script answering each subcommand), so order, skips, resume and exit
 // status are checked without touching a GPU or compiling a kernel.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -17,8 +18,9 @@ namespace attnlab {
 namespace fs = std::filesystem;
 
 namespace {
+// Per process: test runs of other checkouts on this machine use the same temporary folder.
 fs::path fresh_dir(const std::string& name) {
-  const fs::path d = fs::path(::testing::TempDir()) / name;
+  const fs::path d = fs::path(::testing::TempDir()) / (name + "-" + std::to_string(::getpid()));
   fs::remove_all(d);
   fs::create_directories(d);
   return d;

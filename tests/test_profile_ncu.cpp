@@ -84,7 +84,8 @@ TEST(ProfileNcu, DiagnosesFailuresInOneLine) {
             std::vector<std::string>{"sm__made_up_metric.sum"});
 
   ProcessResult missing;  // run_process could not start it
-  missing.err = "cannot start /nope/ncu: No such file or directory";
+  missing.exit_code = 127;
+  missing.err = "exec failed\n";
   EXPECT_NE(ncu_failure(missing).find("cannot run ncu"), std::string::npos);
 
   ProcessResult ok;

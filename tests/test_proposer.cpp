@@ -220,5 +220,46 @@ TEST(Proposer, MalformedCandidatesAreRejectedNotFatal) {
   EXPECT_EQ(all.find("stoi"), std::string::npos) << all;
 }
 
+// Issue 9, item 10: when the proposer's every candidate is unusable the tune says so ("space exhausted"
+// before); a source file that is a device is named as such ("does not exist" before); the proposer's
+// stderr reaches the terminal without its escape sequences.
+TEST(Proposer, EveryCandidateRejectedSaysSoAndNamesWhy) {
+  TempDir dir;
+  auto space = h100_d128();
+  fs::create_directories(dir.path / "folder.cuh");
+  dir.write("response_0.json", R"({"candidates": [{"config": "fastest-please"},
+      {"config": "m64n64w4s2-swz-qsm", "source_file": "/dev/zero"},
+      {"config": "m64n64w4s2-swz-qsm", "source_file": ")" + dir.file("missing.cuh") + R"("},
+      {"config": "m64n64w4s2-swz-qsm", "source_file": ")" + dir.file("folder.cuh") + R"("}]})");
+  ProposerStrategy proposer(space, {scripted_proposer(dir), 30, true});
+  FakeSourceEvaluator eval;
+  TuneOptions opt;
+  opt.budget = 8;
+  Tuner tuner(space, proposer, eval, opt);
+  const auto result = tuner.run();
+  EXPECT_EQ(tuner.history().size(), 0u);
+  EXPECT_EQ(result.stop_reason.rfind("all 4 proposals rejected: 'fastest-please': ", 0), 0u) << result.stop_reason;
+  ASSERT_EQ(proposer.rejections().size(), 4u);
+  EXPECT_NE(proposer.rejections()[1].find("'/dev/zero' is not a regular file"), std::string::npos) << proposer.rejections()[1];
+  EXPECT_NE(proposer.rejections()[2].find("does not exist"), std::string::npos) << proposer.rejections()[2];
+  EXPECT_NE(proposer.rejections()[3].find("is a folder"), std::string::npos) << proposer.rejections()[3];
+}
+
+TEST(Proposer, StderrEscapeSequencesAreNotPrinted) {
+  auto space = h100_d128();
+  Rng rng(1);
+  ProposerStrategy p(space, {"printf '\\033[2J\\033[31mmodel not loaded\\033[0m\\n\\033]0;title\\007' >&2; exit 3", 30, true});
+  try {
+    p.propose(History{}, 4, rng);
+    FAIL() << "no error";
+  } catch (const UserError& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("model not loaded"), std::string::npos) << what;
+    EXPECT_EQ(what.find('\x1b'), std::string::npos) << what;
+    EXPECT_EQ(what.find('\x07'), std::string::npos) << what;
+    EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+  }
+}
+
 }  // namespace
 }  // namespace attnlab

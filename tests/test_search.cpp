@@ -164,6 +164,40 @@ TEST(SearchStrategies, StopWhenTheSpaceIsExhausted) {
   }
 }
 
+// Issue 9, item 10: a generation whose every proposal was turned down ended the tune as if the space
+// were exhausted. Now the stop reason says what happened, with the first rejection.
+struct FixedProposal : Strategy {
+  std::vector<Candidate> proposal;
+  std::string name() const override { return "fixed"; }
+  std::vector<Candidate> propose(const History&, int, Rng&) override { return proposal; }
+};
+
+TEST(SearchTuner, AllProposalsRejectedIsNotAnExhaustedSpace) {
+  auto space = h100_d128();
+  SyntheticEvaluator eval;
+  TuneOptions opt;
+  opt.budget = 10;
+  FixedProposal again;  // valid: evaluated once, then only "already evaluated"
+  again.proposal = {{TileConfig::parse("m64n64w4s2-swz-qsm"), {}, {}}};
+  Tuner first(space, again, eval, opt);
+  auto r = first.run();
+  EXPECT_EQ(first.history().size(), 1u);
+  EXPECT_EQ(r.stop_reason, "all 1 proposals rejected: m64n64w4s2-swz-qsm: already evaluated");
+
+  FixedProposal invalid;  // outside the space (registers), twice
+  const TileConfig too_big = TileConfig::parse("m128n64w4s2-swz-qreg");
+  ASSERT_FALSE(space.valid(too_big));
+  invalid.proposal = {{too_big, {}, {}}, {too_big, {}, {}}};
+  Tuner second(space, invalid, eval, opt);
+  r = second.run();
+  EXPECT_EQ(second.history().size(), 0u);
+  EXPECT_EQ(r.stop_reason.rfind("all 2 proposals rejected: m128n64w4s2-swz-qreg: ", 0), 0u) << r.stop_reason;
+
+  FixedProposal nothing;  // an empty proposal without rejections: the strategy has nothing left
+  Tuner third(space, nothing, eval, opt);
+  EXPECT_EQ(third.run().stop_reason, "space exhausted");
+}
+
 TEST(SearchGenetic, DeterministicWithSeed) {
   auto space = h100_d128();
   TuneOptions opt;

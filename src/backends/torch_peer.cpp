@@ -301,7 +301,7 @@ std::vector<PeerResult> run_torch_peer(const std::vector<PeerCase>& cases, doubl
   }
   if (cases.empty()) return {};
   // Each case times for at most max_time_s (plus warm-up, the check and the profiler pass); torch's start-up
-  // and first CUDA call take a while. Past this the peer is hung: its process group is killed.
+  // and first CUDA call take a while. Past this the peer is hung: its process tree is killed.
   ProcessOptions po;
   po.stdin_data = peer_request_json(cases, max_time_s);
   po.timeout_s = 120 + double(cases.size()) * (3 * max_time_s + 30);

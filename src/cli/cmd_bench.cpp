@@ -80,6 +80,7 @@ void add_bench(CLI::App& app) {
   cmd->add_flag("--no-ceilings", o->no_ceilings, "do not measure/load the device ceilings");
   cmd->add_option("--json", o->json, "write the results (with environment) to this file");
   cmd->callback([o] {
+    check_outputs({{"--json", o->json}});
     AttnProblem p = parse_shape(o->shape);
     if (o->heads_k) p.heads_k = o->heads_k;
     p.causal = o->causal;
@@ -91,7 +92,7 @@ void add_bench(CLI::App& app) {
     o->configs = expand_config_args(o->configs);
     if (!o->configs.empty() && o->backend != "custom") throw UserError("--configs applies to the custom backend only");
     if (!(o->configs.size() == 1 && o->configs[0] == "all"))
-      for (auto& c : o->configs) with_context(field_value("--configs", c), [&] { return TileConfig::parse(c); });
+      for (auto& c : o->configs) parse_config_option("--configs", c, p.head_dim);
     const DeviceInfo dev = require_device();
     const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
     Ceilings ceilings;

@@ -14,7 +14,6 @@
 #include "backends/custom/flash_kernel.hpp"
 #include "check/checker.hpp"
 #include "check/inputs.hpp"
-#include "cli/common_options.hpp"
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
@@ -45,7 +44,7 @@ std::vector<TileConfig> select_configs(const Opts& o, int d, const ArchLimits& l
   std::vector<TileConfig> out;
   std::string why_none;
   for (auto& name : o.configs) {
-    auto c = with_context(field_value("--configs", name), [&] { return TileConfig::parse(name); });
+    auto c = parse_config_option("--configs", name);
     if (auto why = c.constraint_violation(d, limits); !why.empty()) {
       fmt::print(stderr, "check: skipping {} for d={}: {}\n", name, d, why);
       why_none += fmt::format("; {}: {}", name, why);
@@ -113,12 +112,13 @@ void add_check(CLI::App& app) {
                 "instead: run each config under compute-sanitizer (memcheck, racecheck, synccheck, initcheck)");
   cmd->callback([o] {
     // Validate every argument before touching the GPU.
+    check_outputs({{"--json", o->json}});
     for (const auto& dt : o->dtypes) parse_dtype(dt);
     for (int d : o->head_dims)
       if (!is_supported_head_dim(d)) throw UserError(fmt::format("unsupported head dim {} (supported: {})", d, supported_head_dims()));
     o->configs = expand_config_args(o->configs);
     if (!(o->configs.size() == 1 && (o->configs[0] == "all" || o->configs[0] == "default")))
-      for (auto& name : o->configs) with_context(field_value("--configs", name), [&] { return TileConfig::parse(name); });
+      for (auto& name : o->configs) parse_config_option("--configs", name);
     const DeviceInfo dev = require_device();
     const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
     if (o->sanitize) return run_sanitize(*o, dev, limits);

@@ -58,6 +58,7 @@ void add_compare(CLI::App& app) {
   cmd->add_option("--csv", o->csv, "also write a CSV table");
   cmd->add_option("--custom-config", o->custom_config, "tile config of the custom backend (default: per head dim)");
   cmd->callback([o, cmd] {
+    check_outputs({{"--out", o->out, OutputKind::file_in_folders, true}, {"--csv", o->csv}});
     const DType dtype = parse_dtype(o->dtype);
     const auto gemm_names = gemm_backend_names(), attention_names = attention_backend_names();
     auto is_gemm = [&](const std::string& b) { return std::find(gemm_names.begin(), gemm_names.end(), b) != gemm_names.end(); };
@@ -67,7 +68,7 @@ void add_compare(CLI::App& app) {
       });
     for (auto& b : o->backends)
       if (!is_gemm(b) && !is_torch(b)) make_attention_backend(b);  // unknown names fail early
-    if (!o->custom_config.empty()) with_context(field_value("--custom-config", o->custom_config), [&] { return TileConfig::parse(o->custom_config); });
+    if (!o->custom_config.empty()) parse_config_option("--custom-config", o->custom_config);
     for (int d : o->head_dims)
       if (!is_supported_head_dim(d)) throw UserError(fmt::format("unsupported head dim {} (supported: {})", d, supported_head_dims()));
     std::vector<AttnProblem> shapes;
@@ -142,6 +143,7 @@ void add_compare(CLI::App& app) {
     std::ofstream csv;
     if (!o->csv.empty()) {
       csv.open(o->csv);
+      if (!csv) throw UserError(o->csv + ": cannot write");
       csv << "head_dim,mask,seqlen";
       for (auto& c : cols) csv << "," << c << "_tflops";
       csv << "\n";

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "core/error.hpp"
 #include "measure/environment.hpp"
 #include "runtime/device.hpp"
@@ -17,6 +18,7 @@ void add_devices(CLI::App& app) {
   auto json = std::make_shared<std::string>();
   cmd->add_option("--json", *json, "also write the environment (GPU, clocks, versions, commit) as JSON: env.json");
   cmd->callback([json] {
+    check_outputs({{"--json", *json}});
     if (!json->empty()) {
       std::ofstream f(*json);
       if (!(f << capture_environment().dump(1) << "\n")) throw UserError(*json + ": cannot write");

@@ -2,6 +2,7 @@
 #include <cstdlib>
 
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "evidence/pipeline.hpp"
 
 namespace attnlab::cli {
@@ -15,6 +16,7 @@ void add_evidence(CLI::App& app) {
   cmd->add_flag("--resume", o->resume, "skip steps that manifest.json records as finished with unchanged files");
   cmd->add_option("--committed", o->committed, "evidence rendered when there is no GPU")->capture_default_str();
   cmd->callback([o] {
+    check_outputs({{"--out", o->out, OutputKind::folder}});  // empty: the default folder, chosen later
     const int rc = run_evidence(*o);
     if (rc != 0) std::exit(rc);
   });

@@ -31,6 +31,7 @@ void add_inspect(CLI::App& app) {
       ->check(CLI::IsMember({"sm80", "sm90"}));
   cmd->add_option("--json", o->json, "also write the report as JSON to this file");
   cmd->callback([o] {
+    check_outputs({{"--json", o->json}});
     profile::InspectRequest req;
     req.arch = resolve_arch(o->arch);
     req.head_dim = o->head_dim;

@@ -50,6 +50,7 @@ void add_micro(CLI::App& app) {
       ->check(CLI::IsMember({"default", "tuning"}))
       ->capture_default_str();
   cmd->callback([o] {
+    check_outputs({{"--out", o->out, OutputKind::file, true}});
     MicroOptions mo;
     mo.head_dim = o->head_dim;
     mo.dtype = parse_dtype(o->dtype);

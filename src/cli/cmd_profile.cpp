@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
 #include "profile/profile.hpp"
@@ -21,11 +22,13 @@ struct LaunchOpts {
 void add_launch_options(CLI::App* cmd, LaunchOpts& o) {
   cmd->add_option("--backend,-b", o.backend, "custom, cudnn, unfused, cublas-qk, cutlass-qk")->capture_default_str();
   cmd->add_option("--shape", o.shape, "B,H,Sq,Sk,d or B,H,S,d")->capture_default_str();
-  cmd->add_option("--heads-k", o.heads_k, "K/V heads for GQA/MQA (default: = heads)");
+  cmd->add_option("--heads-k", o.heads_k, "K/V heads for GQA/MQA (default: = heads)")->check(count_in(1, kMaxHeads));
   cmd->add_flag("--causal", o.causal, "causal mask");
   cmd->add_option("--dtype", o.dtype, "bf16 | fp16")->capture_default_str();
   cmd->add_option("--config", o.config, "custom backend: tile config name (default: the head dim's default)");
-  cmd->add_option("--warmup", o.warmup, "launches before the profiled one (outside the NVTX range)")->capture_default_str();
+  cmd->add_option("--warmup", o.warmup, "launches before the profiled one (outside the NVTX range)")
+      ->check(count_in(0, kMaxCount))
+      ->capture_default_str();
 }
 
 profile::LaunchSpec to_spec(const LaunchOpts& o) {
@@ -55,8 +58,9 @@ void add_profile(CLI::App& app) {
   cmd->add_option("--out", o->out, "folder for ncu_<run>.csv and profile_<run>.json")->capture_default_str();
   cmd->add_option("--db", o->db, "results DB to store the metrics in (default: not stored)");
   cmd->add_flag("--no-ceilings", o->no_ceilings, "no roofline (skip loading/measuring the device ceilings)");
-  cmd->add_option("--timeout", o->timeout, "seconds before ncu is stopped")->capture_default_str();
+  cmd->add_option("--timeout", o->timeout, "seconds before ncu is stopped")->check(seconds())->capture_default_str();
   cmd->callback([o] {
+    check_outputs({{"--out", o->out, OutputKind::folder, true}, {"--db", o->db, OutputKind::file_in_folders}});
     profile::ProfileRequest req;
     req.launch = to_spec(o->launch);
     req.metric_set = o->metrics;

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "report/report_page.hpp"
 
 namespace attnlab::cli {
@@ -13,6 +14,7 @@ void add_report(CLI::App& app) {
   cmd->add_option("dir", *dir, "evidence directory")->capture_default_str();
   cmd->add_option("--out,-o", *out, "HTML file (default: DIR/report.html)");
   cmd->callback([dir, out] {
+    check_outputs({{"--out", *out, OutputKind::file_in_folders}});  // empty: DIR/report.html, DIR is read
     const auto s = report::write_report(*dir, *out);
     for (auto& w : s.warnings) fmt::print(stderr, "attnlab report: warning: could not read {}\n", w);
     for (auto& m : s.missing) fmt::print("report: section without data: {}\n", m);

@@ -62,6 +62,7 @@ void add_run(CLI::App& app) {
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16 (default: fp16 for <f2, bf16 for <u2; required for <f4)");
   cmd->add_option("--config", o->config, "tile config name (default: the head dim's default)");
   cmd->callback([o] {
+    check_outputs({{"--out", o->out, OutputKind::file, true}, {"--lse", o->lse}});
     // Regular files: headers first, so dtypes and shapes are checked before any data is read or memory
     // reserved for it. A pipe (python gen.py | ..., <(...)) can be read only once: whole, in chunks.
     const auto regular = [](const std::string& path) {
@@ -96,7 +97,7 @@ void add_run(CLI::App& app) {
     p.softmax_scale = o->scale;
     p.validate_or_throw();
     std::optional<TileConfig> named;
-    if (!o->config.empty()) named = with_context(field_value("--config", o->config), [&] { return TileConfig::parse(o->config); });
+    if (!o->config.empty()) named = parse_config_option("--config", o->config, p.head_dim);
     for (auto [arr, path] : {std::pair{&q, &o->q}, {&k, &o->k}, {&v, &o->v}}) {
       if (!regular(*path)) continue;  // already read whole
       NpyArray full = read_npy(*path);

@@ -60,6 +60,20 @@ AttnProblem target_of(const Opts& o) {
   return p;
 }
 
+// What this invocation writes: replay writes only --replay-json; export and a tune write the two files of
+// --out-dir (a tune also the database, and with --profile-top the profile folder).
+std::vector<OutputOption> outputs_of(const Opts& o) {
+  const bool exporting = !o.export_run.empty();  // --export wins over --replay (see the callback)
+  if (!exporting && !o.replay.empty()) return {{"--replay-json", o.replay_json}};
+  const auto in_out_dir = [&](const char* name) { return (fs::path(o.out_dir) / name).string(); };
+  std::vector<OutputOption> out = {{"--out-dir", o.out_dir, OutputKind::folder, true},
+                                   {"--out-dir", in_out_dir("evo_log.csv"), OutputKind::file_in_folders},
+                                   {"--out-dir", in_out_dir("evo_best.json"), OutputKind::file_in_folders}};
+  if (!exporting) out.push_back({"--db", o.db, OutputKind::file_in_folders, true});
+  if (!exporting && o.profile_top > 0) out.push_back({"--out-dir", in_out_dir("profile"), OutputKind::folder});
+  return out;
+}
+
 std::vector<Evaluation> load_replay_records(const std::string& path, const AttnProblem& p) {
   if (!fs::exists(path)) throw UserError(path + ": cannot open (No such file or directory)");
   if (path.ends_with(".db")) {
@@ -94,7 +108,8 @@ void run_replay(const Opts& o, const AttnProblem& p) {
     auto j = replay_to_json(stats, ro, best_recorded(space, records));
     j["records"] = o.replay;
     j["seed_from"] = o.seed_from;
-    std::ofstream(o.replay_json) << j.dump(1) << "\n";
+    std::ofstream f(o.replay_json);
+    if (!(f << j.dump(1) << "\n")) throw UserError(o.replay_json + ": cannot write");
     fmt::print("wrote {}\n", o.replay_json);
   }
 }
@@ -247,12 +262,14 @@ void add_tune(CLI::App& app) {
   add_family_option(cmd, o->family);
   cmd->add_option("--space", o->space, "tuning (default) or default: the knob values searched")
       ->check(CLI::IsMember({"default", "tuning"}));
-  cmd->add_option("--profile-top", o->profile_top, "after the tune, profile the N best configs with ncu (verdicts in evo_best.json)");
+  cmd->add_option("--profile-top", o->profile_top, "after the tune, profile the N best configs with ncu (verdicts in evo_best.json)")
+      ->check(count_in(0, kMaxCount));
   cmd->add_option("--profile-metrics", o->profile_metrics, "brief or full, for --profile-top")
       ->check(CLI::IsMember({"brief", "full"}));
   cmd->add_option("--export", o->export_run, "write evo_log.csv / evo_best.json of a stored run (by run id) and exit");
   cmd->callback([o] {
     const AttnProblem p = target_of(*o);
+    check_outputs(outputs_of(*o));
     if (o->replay.empty() && o->export_run.empty()) {  // argument errors before the GPU is touched
       if (o->strategy == "seeded" && o->seed_from.empty()) throw UserError("--strategy seeded needs --seed-from micro_best.json");
       if (o->strategy == "proposer" && o->proposer.empty()) throw UserError("--strategy proposer needs --proposer CMD");
@@ -286,6 +303,7 @@ void add_tune(CLI::App& app) {
   variant->add_option("edits", *edits, "file of //@@ prelude / replace / with / end blocks")->required();
   variant->add_option("--out,-o", *out, "write here instead of stdout");
   variant->callback([edits, out] {
+    check_outputs({{"--out", *out}});
     const std::string text = builtin_kernel_with_edits(read_source_file(*edits));
     if (out->empty()) {
       fmt::print("{}", text);

@@ -39,6 +39,27 @@ std::vector<std::string> expand_config_args(const std::vector<std::string>& args
   return out;
 }
 
+TileConfig parse_config_option(const std::string& flag, const std::string& text, int head_dim) {
+  const TileConfig c = with_context(field_value(flag, text), [&] { return TileConfig::parse(text); });
+  if (head_dim > 0)
+    if (auto why = c.constraint_violation(head_dim, ArchLimits::for_arch("sm_90a")); !why.empty())
+      throw UserError(fmt::format("{}: {} (head dim {})", field_value(flag, text), why, head_dim));
+  return c;
+}
+
+void check_outputs(const std::vector<OutputOption>& outputs) {
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    const auto& o = outputs[i];
+    if (o.path.empty() && !o.always) continue;
+    if (auto why = output_path_problem(o.path, o.kind); !why.empty())
+      throw UserError(fmt::format("{}: {}", field_value(o.flag, o.path), why));
+    for (size_t j = 0; j < i; ++j)
+      if (!outputs[j].path.empty() && same_file(outputs[j].path, o.path))
+        throw UserError(fmt::format("{} names the same file as {}; give each output its own path",
+                                    field_value(o.flag, o.path), field_value(outputs[j].flag, outputs[j].path)));
+  }
+}
+
 namespace {
 // A CLI11 check from a parser that throws UserError: the message says what is wrong with the value
 // (CLI11 prefixes the flag's name).

@@ -1,7 +1,8 @@
 #pragma once
-// Helpers shared by subcommands: the arch, and the parse-time checks of numeric flags. CLI11 runs a
-// flag's checks while parsing, before any subcommand callback, so a bad value fails before the GPU,
-// an input file, the database or an output is touched (one line, exit 2: see main.cpp).
+// Helpers shared by subcommands: the arch, config names, output paths, and the parse-time checks of
+// numeric flags. CLI11 runs a flag's checks while parsing, before any subcommand callback, so a bad value
+// fails before the GPU, an input file, the database or an output is touched (one line, exit 2: see
+// main.cpp); output paths are checked first thing in each subcommand's callback (check_outputs).
 #include <CLI/CLI.hpp>
 
 #include <cstdint>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "backends/custom/tile_config.hpp"
+#include "io/output_path.hpp"
 
 namespace attnlab::cli {
 
@@ -18,6 +20,23 @@ Family resolve_family(const std::string& requested, const ArchLimits& limits);
 
 // --configs values: each argument split by split_config_list (key=value items stay together).
 std::vector<std::string> expand_config_args(const std::vector<std::string>& args);
+
+// A --config style value: a parsed TileConfig, or a UserError naming the flag and the value. With a
+// head dim, a config that no supported GPU runs for it (checked with sm_90a's limits, the largest) is
+// refused too, before the device is known; the device's own limits are checked where it is used.
+TileConfig parse_config_option(const std::string& flag, const std::string& text, int head_dim = 0);
+
+// One output of a command: the flag that names it, the path ("" when not asked for), and what it is.
+// A folder output lists the files the command writes into it as file_in_folders outputs of its flag.
+struct OutputOption {
+  std::string flag, path;
+  OutputKind kind = OutputKind::file;
+  bool always = false;  // written on every run (a required flag or one with a default): "" is an error
+};
+// Every output of one command, checked in the command's validation step, before the GPU, a compile, an
+// input's data or any write: each one writable (output_path_problem) and no two naming the same file.
+// UserError "--out 'x/o.npy': folder 'x' does not exist (...)" otherwise.
+void check_outputs(const std::vector<OutputOption>& outputs);
 
 // The given arch, or the current device's, or sm_90a when there is no device (for compile-only use).
 std::string resolve_arch(const std::string& requested);

@@ -15,6 +15,8 @@
 
 #include <fmt/format.h>
 
+#include "core/process_tree.hpp"
+
 namespace attnlab {
 
 namespace {
@@ -41,11 +43,16 @@ int stdin_file(const std::string& data) {
   return fd;
 }
 
-// fork + exec in a new process group with the given fds as 0, 1 (and 2 when err >= 0).
-pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err) {
+// fork + exec in a new process group with the given fds as 0, 1 (and 2 when err >= 0), its environment
+// marked with `tree_token` (core/process_tree.hpp) so that a kill finds whatever it starts.
+pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err, const std::string& tree_token) {
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
+  std::vector<std::string> env_text = marked_environment(tree_token);
+  std::vector<char*> env;
+  for (auto& e : env_text) env.push_back(e.data());
+  env.push_back(nullptr);
   const pid_t pid = fork();
   if (pid < 0) fail("fork");
   if (pid == 0) {  // child: only async-signal-safe calls until exec
@@ -54,7 +61,7 @@ pid_t spawn(const std::vector<std::string>& argv, int in, int out, int err) {
     dup2(in, 0);
     dup2(out, 1);
     if (err >= 0) dup2(err, 2);
-    execvp(args[0], args.data());
+    execvpe(args[0], args.data(), env.data());
     const char msg[] = "exec failed\n";
     (void)!write(2, msg, sizeof msg - 1);
     _exit(127);
@@ -106,8 +113,9 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     fail("pipe");
   }
   pid_t pid = -1;
+  const std::string tree = new_tree_token();
   try {
-    pid = spawn(argv, in, outp[1], errp[1]);
+    pid = spawn(argv, in, outp[1], errp[1], tree);
   } catch (...) {
     close(in), close(outp[0]), close(outp[1]), close(errp[0]), close(errp[1]);
     throw;
@@ -124,7 +132,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
       const double left = remaining_ms(deadline);
       if (left <= 0) {
         r.timed_out = true;
-        kill(-pid, SIGKILL);
+        kill_process_tree(pid, tree);  // the group, and what left it (setsid)
         break;
       }
       wait_ms = int(std::min(left, 1000.0)) + 1;
@@ -145,7 +153,7 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
     }
   }
   for (auto& f : fds)
-    if (f.fd >= 0) close(f.fd);  // after a timeout: a grandchild outside the group may still hold the pipe
+    if (f.fd >= 0) close(f.fd);  // after a timeout: a process the tree kill could not find may hold the pipe
   fill_status(r, reap(pid));
   r.wall_s = std::chrono::duration<double>(clock_type::now() - t0).count();
   return r;
@@ -165,7 +173,8 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
     fail("pipe");
   }
   try {
-    pid_ = spawn(argv, in[0], out[1], -1);
+    tree_ = new_tree_token();
+    pid_ = spawn(argv, in[0], out[1], -1, tree_);
   } catch (...) {
     close(in[0]), close(in[1]), close(out[0]), close(out[1]);
     throw;
@@ -237,7 +246,7 @@ ChildProcess::Read ChildProcess::read_line(std::string& line, double timeout_s) 
 
 void ChildProcess::kill_now() {
   if (pid_ <= 0 || status_) return;
-  kill(-pid_, SIGKILL);
+  kill_process_tree(pid_, tree_);
   status_ = reap(pid_);
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // The one way attnlab runs another program (torch peer, proposer, eval worker, compute-sanitizer):
 //  - run_process: argv, stdin text, stdout/stderr captured, a wall-clock timeout that SIGKILLs the
-//    child's whole process group (so a shell and everything it started go together);
+//    child and everything it started, also what left its process group or session (process_tree.hpp);
 //  - ChildProcess: a persistent child spoken to by lines on stdin/stdout, with a timeout per read (the
 //    eval worker: a request that never answers is killed and the caller starts a fresh child).
 // Children run in their own process group; nothing here uses a shell unless argv asks for one.
@@ -39,7 +39,7 @@ ProcessResult run_shell(const std::string& command, const ProcessOptions& opt = 
 class ChildProcess {
  public:
   explicit ChildProcess(const std::vector<std::string>& argv);  // std::runtime_error when it cannot start
-  ~ChildProcess();  // kills the process group and reaps the child
+  ~ChildProcess();  // kills the child's process tree and reaps the child
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
@@ -47,13 +47,14 @@ class ChildProcess {
   enum class Read { line, eof, timeout };
   // One line (without '\n') within timeout_s (<= 0: wait forever).
   Read read_line(std::string& line, double timeout_s);
-  void kill_now();  // SIGKILL to the whole group, then reap
+  void kill_now();  // SIGKILL to the child's whole process tree (process_tree.hpp), then reap
   // After eof / kill_now: how the child ended (exit_code / signal fields of ProcessResult).
   ProcessResult wait();
   pid_t pid() const { return pid_; }
 
  private:
   pid_t pid_ = -1;
+  std::string tree_;  // the token that marks its process tree
   int to_ = -1, from_ = -1;
   std::string buffer_;
   std::optional<int> status_;

@@ -13,9 +13,9 @@ extern char** environ;
 
 namespace attnlab {
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdout_path,
+LoggedRun run_process(const std::vector<std::string>& argv, const std::string& stdout_path,
                           const std::string& stderr_path, const std::function<void()>& tick) {
-  ProcessResult r;
+  LoggedRun r;
   if (argv.empty()) return r;
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);

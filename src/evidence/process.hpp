@@ -7,12 +7,12 @@
 
 namespace attnlab {
 
-struct ProcessResult {
+struct LoggedRun {  // not core/process.hpp's ProcessResult: one name, one definition (ODR)
   int exit_code = -1;  // 128 + signal when killed by a signal; 127 when it could not start
   double seconds = 0;
 };
 
-ProcessResult run_process(const std::vector<std::string>& argv, const std::string& stdout_path,
+LoggedRun run_process(const std::vector<std::string>& argv, const std::string& stdout_path,
                           const std::string& stderr_path, const std::function<void()>& tick = {});
 
 // The path of the running executable (/proc/self/exe), for running attnlab's own subcommands.

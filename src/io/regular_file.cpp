@@ -9,6 +9,14 @@
 
 namespace attnlab {
 
+std::string regular_file_problem(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return errno == ENOENT ? "does not exist" : std::strerror(errno);
+  if (S_ISREG(st.st_mode)) return {};
+  if (S_ISDIR(st.st_mode)) return "is a folder";
+  return "is not a regular file (a device, FIFO or socket)";
+}
+
 std::optional<std::string> read_regular_file(const std::string& path, size_t max_bytes, std::string* why) {
   std::string reason;
   std::optional<std::string> out;

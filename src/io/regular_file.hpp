@@ -8,6 +8,10 @@
 
 namespace attnlab {
 
+// Empty when `path` is a regular file (a symbolic link to one counts); else "does not exist", "is a
+// folder" or "is not a regular file (a device, FIFO or socket)": a message that says which.
+std::string regular_file_problem(const std::string& path);
+
 // The whole file, or nullopt with *why set (when given) to a short reason.
 std::optional<std::string> read_regular_file(const std::string& path, size_t max_bytes, std::string* why = nullptr);
 

@@ -33,7 +33,7 @@ std::vector<std::string> ncu_command(const std::string& ncu, const std::vector<s
 
 std::string ncu_failure(const ProcessResult& r) {
   const std::string all = r.out + "\n" + r.err;
-  if (r.exit_code == -1) return "cannot run ncu: " + r.err;
+  if (r.exit_code == 127 && !r.timed_out) return "cannot run ncu: " + r.describe();
   if (all.find("ERR_NVGPUCTRPERM") != std::string::npos)
     return "ncu has no permission to read GPU performance counters (ERR_NVGPUCTRPERM): run as root, or load the "
            "nvidia driver with NVreg_RestrictProfilingToAdminUsers=0 (modprobe option) and reboot";
@@ -74,7 +74,9 @@ NcuRun run_ncu(const std::vector<std::string>& metrics, const std::vector<std::s
   constexpr int kAttempts = 4;  // ncu may name one unknown metric per run
   for (int attempt = 0; attempt < kAttempts; ++attempt) {
     run.command = ncu_command(ncu, m, app_argv);
-    const ProcessResult r = run_process(run.command, timeout_s);
+    ProcessOptions po;
+    po.timeout_s = timeout_s;
+    const ProcessResult r = run_process(run.command, po);
     run.output = r.out;
     const std::string why = ncu_failure(r);
     if (why.empty()) {

@@ -5,8 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "core/process.hpp"
 #include "profile/ncu_csv.hpp"
-#include "profile/process.hpp"
+#include "profile/tools.hpp"
 
 namespace attnlab::profile {
 

@@ -11,7 +11,8 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
-#include "profile/process.hpp"
+#include "core/process.hpp"
+#include "profile/tools.hpp"
 #include "runtime/hash.hpp"
 
 namespace fs = std::filesystem;
@@ -107,7 +108,9 @@ std::string disassemble(const std::string& cubin) {
     f.write(cubin.data(), std::streamsize(cubin.size()));
     if (!f) throw UserError(fmt::format("cannot write {}", tmp.string()));
   }
-  const ProcessResult r = run_process({tool, "--print-code", tmp.string()}, 300);
+  ProcessOptions po;
+  po.timeout_s = 300;
+  const ProcessResult r = run_process({tool, "--print-code", tmp.string()}, po);
   std::error_code ec;
   fs::remove(tmp, ec);
   if (r.exit_code != 0)

@@ -9,15 +9,18 @@
 #include "core/error.hpp"
 #include "core/parse.hpp"
 #include "core/process.hpp"
+#include "io/regular_file.hpp"
 
 namespace attnlab {
 
 namespace {
 
 std::string excerpt(const std::string& s, size_t max = 800) {
+  // The proposer's stderr goes into a one-line message on the user's terminal: control bytes (escape
+  // sequences, newlines) are shown as '?'.
   std::string t = s.size() > max ? "..." + s.substr(s.size() - max) : s;
   while (!t.empty() && (t.back() == '\n' || t.back() == ' ')) t.pop_back();
-  return t.empty() ? "(no stderr)" : t;
+  return t.empty() ? "(no stderr)" : printable(t);
 }
 
 }  // namespace
@@ -127,9 +130,8 @@ std::vector<Candidate> ProposerStrategy::propose(const History& history, int max
       continue;
     }
     if (!rc.source_file.empty()) {
-      std::error_code ec;
-      if (!std::filesystem::is_regular_file(rc.source_file, ec)) {
-        reject("source file '" + rc.source_file + "' does not exist");
+      if (auto why = regular_file_problem(rc.source_file); !why.empty()) {
+        reject("source file " + quote_for_message(rc.source_file) + " " + why);
         continue;
       }
       // Absolute: the evaluator may run elsewhere (another directory, a child process).
@@ -142,7 +144,7 @@ std::vector<Candidate> ProposerStrategy::propose(const History& history, int max
       }
       c.config = space_.repair(c.config);
       c.note = fmt::format("repaired from {} ({})", rc.config, why);
-      repairs_.push_back(rc.config + " -> " + c.config.name() + ": " + why);
+      repairs_.push_back(printable(quote_for_message(rc.config) + " -> " + c.config.name() + ": " + why));
     }
     if (history.contains(c)) {
       reject(c.config.name() + " already evaluated");

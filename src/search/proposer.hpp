@@ -17,7 +17,7 @@ inline constexpr const char* kProposerSchema = "attnlab.proposer/1";
 
 struct ProposerOptions {
   std::string command;         // run as /bin/sh -c COMMAND in the current directory
-  double timeout_s = 300;      // per generation; on expiry its process group is killed
+  double timeout_s = 300;      // per generation; on expiry its process tree is killed
   bool repair_invalid = true;  // an invalid config is repaired to the nearest valid one (else rejected)
 };
 
@@ -45,7 +45,7 @@ class ProposerStrategy final : public Strategy {
   // requests; a proposer that keeps no state of its own therefore resumes exactly.
   std::vector<Candidate> propose(const History& history, int max, Rng& rng) override;
   // "<config>: <reason>" for each candidate of the last generation that was not accepted as given.
-  const std::vector<std::string>& rejections() const { return rejections_; }
+  const std::vector<std::string>& rejections() const override { return rejections_; }
   const std::vector<std::string>& repairs() const { return repairs_; }
 
  private:

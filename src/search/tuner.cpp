@@ -10,6 +10,17 @@
 
 namespace attnlab {
 
+namespace {
+// Why a generation has nothing to evaluate: the strategy has nothing left, or everything proposed was
+// turned down (by the strategy itself or by the Tuner). Telling them apart keeps a proposer whose every
+// answer is unusable from looking like a search that covered its space.
+std::string empty_generation_reason(const std::vector<std::string>& by_strategy, const std::vector<std::string>& by_tuner) {
+  const size_t n = by_strategy.size() + by_tuner.size();
+  if (n == 0) return "space exhausted";
+  return fmt::format("all {} proposals rejected: {}", n, by_strategy.empty() ? by_tuner.front() : by_strategy.front());
+}
+}  // namespace
+
 // ---- History and its JSON forms (declared in strategies/strategy.hpp) ----
 
 void History::add(Trial t) {
@@ -204,7 +215,7 @@ TuneResult Tuner::run(int max_generations) {
       else dropped_.push_back(c.key() + ": " + why);
     }
     if (batch.empty()) {
-      result.stop_reason = proposed.empty() ? "space exhausted" : "nothing new proposed";
+      result.stop_reason = empty_generation_reason(strategy_.rejections(), dropped_);
       break;
     }
 

@@ -24,8 +24,9 @@ struct GenerationReport {
 };
 
 struct TuneResult {
-  std::string stop_reason;  // "budget" | "time limit" | "space exhausted" | "nothing new proposed" |
-                            // "generation limit"
+  // "budget" | "time limit" | "generation limit" | "space exhausted" (the strategy proposed nothing
+  // and rejected nothing) | "all N proposals rejected: <first reason>" (by the strategy or the Tuner)
+  std::string stop_reason;
   int generations = 0;
 };
 

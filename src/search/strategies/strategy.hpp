@@ -87,9 +87,15 @@ class Strategy {
  public:
   virtual ~Strategy() = default;
   virtual std::string name() const = 0;
-  // Up to `max` (> 0) candidates for the next generation, none in `history`, no duplicates. Empty
-  // means the strategy has nothing new to propose (the space is exhausted for it).
+  // Up to `max` (> 0) candidates for the next generation, none in `history`, no duplicates. Empty with
+  // no rejections() means the strategy has nothing new to propose (the space is exhausted for it).
   virtual std::vector<Candidate> propose(const History& history, int max, Rng& rng) = 0;
+  // "<candidate>: <reason>" for each candidate the last propose() turned down itself (an external
+  // proposer's unusable answers): an empty proposal with rejections is not an exhausted space.
+  virtual const std::vector<std::string>& rejections() const {
+    static const std::vector<std::string> none;
+    return none;
+  }
   // State beyond history and RNG (e.g. the GA population), for checkpoints; restore() inverts it.
   virtual nlohmann::json state() const { return nullptr; }
   virtual void restore(const nlohmann::json& /*state*/) {}
