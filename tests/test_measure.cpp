@@ -19,9 +19,24 @@ TEST(Ceilings, RejectsImpossibleResults) {
   try {
     reject_above_ceiling(2000, 700, "custom TFLOP/s");
   } catch (const MeasurementError& e) {
-    EXPECT_NE(std::string(e.what()).find("exceeds 1.05x the measured ceiling 700.0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("exceeds 1.05x the measured ceiling at the maximum clock (700.0)"), std::string::npos)
+        << e.what();
   }
   EXPECT_NO_THROW(reject_above_ceiling(1e9, 0, "unknown ceiling"));
+}
+
+// Seen on the H100: cuDNN at d=256 S=8192 ran 737.8 TFLOP/s in a 0.3 s window at ~1980 MHz, against a GEMM
+// ceiling of 693.2 measured at ~1650 MHz under sustained load. The bound scales the ceiling to the max clock.
+TEST(Ceilings, BoundScalesToTheMaximumClock) {
+  Ceilings c;
+  c.bf16_tflops = 693.2;
+  c.bf16_clock_mhz = 1650;
+  EXPECT_DOUBLE_EQ(c.tensor_tflops_bound(DType::bf16), 693.2);  // max clock unknown: the ceiling itself
+  c.max_sm_clock_mhz = 1980;
+  EXPECT_NEAR(c.tensor_tflops_bound(DType::bf16), 693.2 * 1980 / 1650, 1e-9);
+  EXPECT_NO_THROW(reject_above_ceiling(737.8, c.tensor_tflops_bound(DType::bf16), "cudnn TFLOP/s"));
+  EXPECT_THROW(reject_above_ceiling(2 * 693.2, c.tensor_tflops_bound(DType::bf16), "cheat"), MeasurementError);
+  EXPECT_DOUBLE_EQ(c.tensor_tflops_bound(DType::f16), 0);  // no fp16 ceiling: no bound
 }
 
 TEST(Ceilings, JsonRoundTrip) {

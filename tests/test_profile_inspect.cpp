@@ -165,4 +165,38 @@ TEST(ProfileInspect, EndToEndTwoSm80ConfigsForSm80) {
   std::filesystem::remove(json_path);
 }
 
+// What CI runs for every family without a GPU: `inspect --all` for sm_90a (the sm90 family: every config of
+// the default space compiles without spills or the wgmma serialisation warning C7511, issues HGMMA and TMA loads)
+// and for sm_89 (the sm80 family: HMMA, no HGMMA). No knob of either space is dead (identical SASS).
+void check_inspect_all(const std::string& arch, const std::string& family) {
+  const auto json_path = std::filesystem::temp_directory_path() / ("attnlab-inspect-all-" + arch + ".json");
+  const auto r = test::run_cli("inspect --all --arch " + arch + " -d 128 --family " + family + " --json " + json_path.string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream f(json_path);
+  const auto j = nlohmann::json::parse(f);
+  ASSERT_GE(j["configs"].size(), 8u);
+  const bool sass = !j.contains("sass_error");
+  for (const auto& c : j["configs"]) {
+    const std::string name = c["name"];
+    EXPECT_EQ(c["family"], family) << name;
+    for (const auto& w : c["warnings"]) EXPECT_EQ(w.dump().find("C7511"), std::string::npos) << name << ": " << w.dump();
+    if (family == "sm90") EXPECT_FALSE(c["spills"].get<bool>()) << name << " spills";
+    if (!sass) continue;
+    if (family == "sm90") {
+      EXPECT_GT(c["instructions"]["HGMMA"].get<int>(), 0) << name;
+      EXPECT_GT(c["instructions"]["UTMALDG"].get<int>(), 0) << name;
+      EXPECT_EQ(c["instructions"]["HMMA"].get<int>(), 0) << name;
+    } else {
+      EXPECT_GT(c["instructions"]["HMMA"].get<int>(), 0) << name;
+      EXPECT_EQ(c["instructions"]["HGMMA"].get<int>(), 0) << name;
+    }
+  }
+  if (sass)
+    for (const auto& k : j["dead_knobs"]) EXPECT_FALSE(k["dead"].get<bool>()) << "dead knob " << k["knob"];
+  std::filesystem::remove(json_path);
+}
+
+TEST(ProfileInspect, AllSm90ConfigsForSm90a) { check_inspect_all("sm_90a", "sm90"); }
+TEST(ProfileInspect, AllSm80ConfigsForSm89) { check_inspect_all("sm_89", "sm80"); }
+
 }  // namespace attnlab::profile

@@ -9,6 +9,9 @@
 #include <regex>
 #include <sstream>
 
+#include <fmt/format.h>
+#include <unistd.h>
+
 #include "report/chart_axis.hpp"
 #include "report/evidence_set.hpp"
 #include "report/heat_map.hpp"
@@ -105,6 +108,24 @@ TEST(EvidenceSet, ReadsTheFixture) {
   EXPECT_EQ(e.check.total, 48);
   EXPECT_EQ(e.check.passed, 48);
   EXPECT_EQ(e.environment.at("gpu").at("name"), "NVIDIA H100 80GB HBM3");
+}
+
+// The file `attnlab profile` writes (a real H100 run, trimmed to six counters) is read as one roofline point.
+TEST(EvidenceSet, ReadsAnAttnlabProfileRun) {
+  const std::filesystem::path dir = std::filesystem::path(::testing::TempDir()) / fmt::format("profile-run-{}", ::getpid());
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir / "profile" / "cudnn");
+  std::filesystem::copy_file(std::string(ATTNLAB_SOURCE_DIR) + "/tests/fixtures/profile_run_cudnn_h100.json",
+                             dir / "profile" / "cudnn" / "profile_cudnn.json");
+  const auto e = load_evidence(dir.string());
+  ASSERT_EQ(e.profiles.size(), 1u) << (e.warnings.empty() ? "" : e.warnings.front());
+  EXPECT_EQ(e.profiles[0].backend, "cudnn");
+  EXPECT_EQ(e.profiles[0].kernel.rfind("cudnn_generated_fort_native_sdpa_sm90", 0), 0u) << e.profiles[0].kernel;
+  EXPECT_NEAR(e.profiles[0].tflops, 672.7, 0.1);
+  EXPECT_NEAR(e.profiles[0].arithmetic_intensity, 2096, 1);
+  EXPECT_EQ(e.profiles[0].verdict.rfind("tensor-pipe-bound", 0), 0u) << e.profiles[0].verdict;
+  EXPECT_NEAR(e.profiles[0].metrics.at("tensor_pipe_pct").get<double>(), 75.5, 0.1);
+  std::filesystem::remove_all(dir);
 }
 
 TEST(ReportPage, EmptyDirectorySaysWhatIsMissing) {

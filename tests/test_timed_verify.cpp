@@ -127,4 +127,9 @@ TEST(EvalWorkerLimits, DerivedFromKernelTimesWithAFloor) {
   EXPECT_GT(gate_time_limit_s(o, 10000), 60);       // 10 ms kernels: 50 x 64 x 2 launches
   EXPECT_DOUBLE_EQ(timing_time_limit_s(o, 1e-5), 10 + 2 * 2.5);
   EXPECT_DOUBLE_EQ(timing_time_limit_s(o, 0.01), 50 * 0.01 * 64 + 5);
+  // cuDNN's time on the target, not the gate's host-dominated wall time (which gave 800 s per launch on the H100)
+  EXPECT_DOUBLE_EQ(target_kernel_estimate_s(114.4, 800.0), 114.4e-6);
+  EXPECT_DOUBLE_EQ(target_kernel_estimate_s(0, 0.002), 0.002);
+  o.max_time_s = 1;
+  EXPECT_LT(timing_time_limit_s(o, target_kernel_estimate_s(114.4, 800.0)), 15);
 }

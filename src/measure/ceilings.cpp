@@ -46,7 +46,7 @@ Ceilings ceilings_from_json(const nlohmann::json& j) {
 
 void reject_above_ceiling(double value, double ceiling, const std::string& what) {
   if (ceiling > 0 && value > kCeilingSlack * ceiling)
-    throw MeasurementError(fmt::format("measurement error: {} = {:.1f} exceeds {:.2f}x the measured ceiling {:.1f}; "
+    throw MeasurementError(fmt::format("measurement error: {} = {:.1f} exceeds {:.2f}x the measured ceiling at the maximum clock ({:.1f}); "
                                        "the timing is wrong (work not done, or a broken clock), not the kernel fast",
                                        what, value, kCeilingSlack, ceiling));
 }
@@ -84,12 +84,14 @@ Ceilings device_ceilings(bool remeasure) {
   if (auto text = remeasure ? std::nullopt : read_regular_file(path.string(), size_t(1) << 20)) {
     try {
       Ceilings c = ceilings_from_json(nlohmann::json::parse(*text));
+      c.max_sm_clock_mhz = dev.sm_clock_khz / 1000.0;
       if (c.gpu_uuid == dev.uuid && c.driver == fmt::format("{}", dev.driver_version)) return c;
     } catch (const std::exception&) {
       // unreadable cache: measure again
     }
   }
   Ceilings c = measure_ceilings();
+  c.max_sm_clock_mhz = dev.sm_clock_khz / 1000.0;
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
   const fs::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());

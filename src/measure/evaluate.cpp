@@ -20,7 +20,8 @@ void finish(EvalResult& r, const EvalOptions& opt, DType dtype) {
   if (opt.ceilings) {
     const double peak = opt.ceilings->tensor_tflops(dtype);
     r.pct_of_peak = peak > 0 ? 100.0 * r.tflops / peak : 0;
-    reject_above_ceiling(r.tflops, peak, fmt::format("{} TFLOP/s on {}", r.backend, r.problem.describe()));
+    reject_above_ceiling(r.tflops, opt.ceilings->tensor_tflops_bound(dtype),
+                         fmt::format("{} TFLOP/s on {}", r.backend, r.problem.describe()));
   }
 }
 // Runs body; a backend that throws is an "error" result (the CUDA error cleared), except a measurement
@@ -326,7 +327,8 @@ nlohmann::json peer_result_to_json(const PeerResult& r, const Ceilings& ceilings
     const double peak = ceilings.tensor_tflops(p.dtype);
     if (peak > 0) {
       j["pct_of_peak"] = 100.0 * *r.tflops / peak;
-      reject_above_ceiling(*r.tflops, peak, fmt::format("{} TFLOP/s on {}", r.c.backend, p.describe()));
+      reject_above_ceiling(*r.tflops, ceilings.tensor_tflops_bound(p.dtype),
+                           fmt::format("{} TFLOP/s on {}", r.c.backend, p.describe()));
     }
   }
   return j;

@@ -122,8 +122,38 @@ CurveData load_evo_log(const fs::path& p, const std::string& rel_dir) {
   return c;
 }
 
+// What `attnlab profile` writes (src/profile): {"backend", "describe", "kernels": [{"name", "main", "metrics",
+// "verdict": {"summary", "roofline": {"achieved_tflops", "arithmetic_intensity"}}}]}. The main kernel of each
+// run, with the few counters the verdict table shows (the file keeps all of them).
+void add_profile_run(const json& j, const std::string& rel, std::vector<ProfileEntry>& out) {
+  static const std::pair<const char*, const char*> kShown[] = {
+      {"gpu__time_duration.sum", "duration_ns"},
+      {"sm__pipe_tensor_op_hmma_cycles_active.avg.pct_of_peak_sustained_active", "tensor_pipe_pct"},
+      {"dram__throughput.avg.pct_of_peak_sustained_elapsed", "dram_pct"},
+      {"sm__warps_active.avg.pct_of_peak_sustained_active", "warps_active_pct"},
+      {"lts__t_sector_hit_rate.pct", "l2_hit_pct"}};
+  for (auto& k : j["kernels"]) {
+    if (!k.is_object() || !k.value("main", true) || !k.contains("verdict") || !k["verdict"].is_object()) continue;
+    const json& v = k["verdict"];
+    const json roof = v.value("roofline", json::object());
+    ProfileEntry e;
+    e.file = rel;
+    e.backend = str(j, "backend");
+    e.kernel = e.backend.starts_with("custom") && j.contains("describe") ? str(j, "describe") : str(k, "name");
+    e.verdict = str(v, "summary");
+    e.tflops = num(roof, "achieved_tflops", NAN);
+    e.arithmetic_intensity = num(roof, "arithmetic_intensity", NAN);
+    e.metrics = json::object();
+    const json m = k.value("metrics", json::object());
+    for (auto& [from, to] : kShown)
+      if (m.contains(from)) e.metrics[to] = m[from];
+    out.push_back(std::move(e));
+  }
+}
+
 void add_profiles(const fs::path& p, const std::string& rel, std::vector<ProfileEntry>& out) {
   const json j = read_json(p);
+  if (j.is_object() && j.contains("kernels") && j.contains("backend")) return add_profile_run(j, rel, out);
   const json list = j.is_array() ? j : j.contains("kernels") ? j["kernels"] : json::array({j});
   for (auto& k : list) {
     if (!k.is_object() || !k.contains("kernel")) continue;

@@ -45,6 +45,11 @@ AttnProblem gate_shape(DType dtype, int head_dim, bool causal);
 // planned launches) + 2 x (max_time_s + warm-up).
 double gate_time_limit_s(const GpuEvalOptions& opt, double cudnn_us);
 double timing_time_limit_s(const GpuEvalOptions& opt, double gate_kernel_s);
+// The target's kernel time for the timing limit: cuDNN's median on the target (a candidate 50x slower than
+// cuDNN is stopped as "timed out"); only without it the gate's wall time per launch scaled by the work ratio.
+// That wall time is mostly host work (references, comparisons): used whenever cuDNN was known, it gave limits
+// of hours, and a candidate that hung after the gate stalled the tune (H100, evidence/h100/gate/).
+double target_kernel_estimate_s(double cudnn_us, double gate_wall_per_launch_s);
 
 // One config in this process: what the worker runs for each request.
 class InProcessEvaluator {
