@@ -2,6 +2,7 @@
 // correctness gate as the custom kernels over dtypes, head dims, masks, Sq vs Sk, GQA and batch.
 #include <gtest/gtest.h>
 
+#include "hostile_helpers.hpp"
 #include "test_helpers.hpp"
 
 #include <algorithm>
@@ -36,6 +37,8 @@ TEST(CudnnSdpa, RegisteredAndDescribed) {
   EXPECT_EQ(d.rfind("cuDNN 9.", 0), 0u) << d;
   EXPECT_NE(d.find("(frontend 1."), std::string::npos) << d;
   EXPECT_THROW(make_attention_backend("cudnn", "m128n64w4s2-swz-qsm"), UserError);
+  EXPECT_NO_THROW(make_attention_backend("cudnn", "heuristic"));
+  EXPECT_NO_THROW(make_attention_backend("cudnn", "autotune"));
 }
 
 TEST(CudnnSdpa, SupportsTheCheckMatrix) {
@@ -101,9 +104,11 @@ void expect_gate(AttentionBackend& backend, const AttnProblem& p, const std::str
 }
 }  // namespace
 
+// The shape matrices use the heuristic's plan (autotune builds every engine config of each shape: minutes over a
+// matrix); AutotunedPlansPassTheGateAndAreCachedOnDisk covers the default path.
 TEST(CudnnSdpaGpu, PassesTheGate) {
   CUDNN_REQUIRE_GPU(dev);
-  auto backend = make_attention_backend("cudnn");
+  auto backend = make_attention_backend("cudnn", "heuristic");
   for (DType dt : {DType::bf16, DType::f16})
     for (int d : {64, 128, 256})
       for (bool causal : {false, true})
@@ -111,9 +116,42 @@ TEST(CudnnSdpaGpu, PassesTheGate) {
           expect_gate(*backend, cudnn_problem(dt, d, causal, sq, sk), dev->arch());  // B=2, GQA 8:2
 }
 
+TEST(CudnnSdpaGpu, AutotunedPlansPassTheGateAndAreCachedOnDisk) {
+  CUDNN_REQUIRE_GPU(dev);
+  test::TempDir dir;
+  const char* old_env = std::getenv("ATTNLAB_CACHE_DIR");
+  const std::string old = old_env ? old_env : "";
+  setenv("ATTNLAB_CACHE_DIR", dir.path.c_str(), 1);
+  const std::vector<AttnProblem> problems{cudnn_problem(DType::bf16, 128, true, 512, 512, 16, 16, 4),
+                                          cudnn_problem(DType::f16, 64, false, 257, 257),
+                                          cudnn_problem(DType::bf16, 256, true, 113, 203)};
+  std::vector<std::string> plans;
+  {
+    auto tuned = make_attention_backend("cudnn");  // the default: autotune
+    for (const auto& p : problems) {
+      expect_gate(*tuned, p, dev->arch());
+      const std::string d = tuned->describe();
+      EXPECT_NE(d.find("(autotuned)"), std::string::npos) << d;
+      plans.push_back(d);
+    }
+  }
+  auto cached = make_attention_backend("cudnn");  // a new backend: the plans come from the disk cache
+  for (size_t i = 0; i < problems.size(); ++i) {
+    expect_gate(*cached, problems[i], dev->arch());
+    std::string d = cached->describe();
+    EXPECT_NE(d.find("(autotuned, cached)"), std::string::npos) << d;
+    EXPECT_EQ(d.replace(d.find(", cached"), 8, ""), plans[i]);  // the same plan
+  }
+  auto heuristic = make_attention_backend("cudnn", "heuristic");
+  expect_gate(*heuristic, problems[0], dev->arch());
+  EXPECT_EQ(heuristic->describe().find("autotuned"), std::string::npos) << heuristic->describe();
+  if (old.empty()) unsetenv("ATTNLAB_CACHE_DIR");
+  else setenv("ATTNLAB_CACHE_DIR", old.c_str(), 1);
+}
+
 TEST(CudnnSdpaGpu, EdgeShapes) {
   CUDNN_REQUIRE_GPU(dev);
-  auto backend = make_attention_backend("cudnn");
+  auto backend = make_attention_backend("cudnn", "heuristic");
   for (bool causal : {false, true}) {
     expect_gate(*backend, cudnn_problem(DType::bf16, 128, causal, 1, 1), dev->arch());
     expect_gate(*backend, cudnn_problem(DType::bf16, 128, causal, 1, 300), dev->arch());    // decode

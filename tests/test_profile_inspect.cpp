@@ -48,6 +48,27 @@ TEST(ProfileInspect, ParsesPtxasWarnings) {
   EXPECT_TRUE(parse_compiler_warnings("ptxas info    : Used 126 registers\n").empty());
 }
 
+// What ptxas 13.0 (NVRTC, CUDA 13) writes: the serialisation diagnostics are "info" lines. Copied from the logs of
+// a kernel variant with runtime-branched half-width wgmmas (docs/perf-notes.md, v4); inspect flagged nothing then.
+TEST(ProfileInspect, ParsesPtxas13InfoDiagnostics) {
+  const std::string log =
+      "ptxas info    : (C7519) warpgroup.arrive is injected in around line 3003 by compiler to allow use of registers "
+      "in GMMA in function 'attnlab_flash_fwd'\n"
+      "ptxas info    : (C7520) Potential Performance Loss: wgmma.mma_async instructions are serialized due to program "
+      "dependence on compiler-inserted WG.AR in divergent path in the function 'attnlab_flash_fwd'\n"
+      "ptxas info    : (C7511) Potential Performance Loss: wgmma.mma_async instructions are serialized due to "
+      "insufficient register resources for the wgmma pipeline in the function 'attnlab_flash_fwd'\n"
+      "ptxas info    : 95 bytes gmem\n"
+      "ptxas info    : Used 168 registers, used 16 barriers\n";
+  auto w = parse_compiler_warnings(log);
+  ASSERT_EQ(w.size(), 3u);
+  EXPECT_EQ(w[0].code, "C7519");
+  EXPECT_EQ(w[1].code, "C7520");
+  EXPECT_EQ(w[2].code, "C7511");
+  EXPECT_NE(w[2].text.find("insufficient register resources"), std::string::npos);
+  EXPECT_EQ(warning_flag("C7520"), "wgmma serialized (divergent path)");
+}
+
 TEST(ProfileInspect, FlagsAPlantedSpill) {
   InspectTarget t;
   t.name = "spiller";

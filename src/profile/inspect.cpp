@@ -12,15 +12,22 @@
 
 namespace attnlab::profile {
 
+// ptxas 13 reports its performance diagnostics as "ptxas info : (C7511) ..." (older releases: "ptxas warning");
+// a coded ptxas line counts whatever its label, an uncoded one only when it says "warning".
 std::vector<CompilerWarning> parse_compiler_warnings(const std::string& log) {
-  static const std::regex ptxas(R"(warning\s*:\s*\((C\d+)\)\s*(.*))"), front(R"(warning\s*(#\d+-D)\s*:\s*(.*))"),
+  static const std::regex ptxas(R"(ptxas\s+(?:warning|info)\s*:\s*\((C\d+)\)\s*(.*))"),
+      coded(R"(warning\s*:\s*\((C\d+)\)\s*(.*))"), front(R"(warning\s*(#\d+-D)\s*:\s*(.*))"),
       any(R"(warning\s*:?\s*(.*))");
   std::vector<CompilerWarning> out;
   std::istringstream in(log);
   for (std::string line; std::getline(in, line);) {
-    if (line.find("warning") == std::string::npos) continue;
     std::smatch m;
-    if (std::regex_search(line, m, ptxas) || std::regex_search(line, m, front)) out.push_back({m[1], m[2]});
+    if (std::regex_search(line, m, ptxas)) {
+      out.push_back({m[1], m[2]});
+      continue;
+    }
+    if (line.find("warning") == std::string::npos) continue;
+    if (std::regex_search(line, m, coded) || std::regex_search(line, m, front)) out.push_back({m[1], m[2]});
     else if (std::regex_search(line, m, any)) out.push_back({"", m[1]});
   }
   return out;
@@ -29,7 +36,8 @@ std::vector<CompilerWarning> parse_compiler_warnings(const std::string& log) {
 std::string warning_flag(const std::string& code) {
   if (code == "C7511") return "wgmma serialized";      // wgmma.mma_async serialised: register pressure etc.
   if (code == "C7508") return "setmaxnreg ignored";    // register reallocation dropped
-  if (code == "C7509" || code == "C7510") return "wgmma pipeline warning";
+  if (code == "C7520") return "wgmma serialized (divergent path)";  // compiler-inserted warpgroup.arrive
+  if (code == "C7509" || code == "C7510" || code == "C7519") return "wgmma pipeline warning";
   return {};
 }
 
