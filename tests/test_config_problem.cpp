@@ -1,6 +1,7 @@
 // Tile configs (naming, parsing, constraints) and problem validation.
 #include <gtest/gtest.h>
 
+#include "backends/custom/sm90_params.hpp"
 #include "backends/custom/tile_config.hpp"
 #include "core/error.hpp"
 #include "core/problem.hpp"
@@ -141,7 +142,12 @@ TEST(TileConfig, DefaultsFollowTheKeyLength) {
                               Family::sm90, 132);
   };
   EXPECT_TRUE(pick(1024, 128, true).persistent);
+  EXPECT_TRUE(pick(4096, 128, true).persistent);  // dynamic causal hand-out (evidence/h100/dynsched)
   EXPECT_FALSE(pick(8192, 128, true).persistent);
+  EXPECT_EQ(pick(512, 64, true).block_m, 128);
+  EXPECT_EQ(pick(4096, 64, true).block_m, 192);
+  EXPECT_TRUE(pick(4096, 64, true).persistent);
+  EXPECT_FALSE(pick(16384, 64, true).persistent);
   EXPECT_TRUE(pick(16384, 128, false).persistent);
   EXPECT_TRUE(pick(512, 64, false).persistent);
   EXPECT_FALSE(pick(4096, 64, false).persistent);
@@ -149,5 +155,17 @@ TEST(TileConfig, DefaultsFollowTheKeyLength) {
   for (int d : {64, 128, 256})
     for (int s : {512, 2048, 16384})
       for (bool causal : {false, true}) EXPECT_EQ(pick(s, d, causal).constraint_violation(d, h100), "") << d << " " << s;
+}
+
+// Persistent causal groups: small (8 MB of K/V) for short rows, where the kernel is DRAM-bound; 25 MB above.
+TEST(TileConfig, CausalGroupsFollowTheKeyLength) {
+  auto groups = [](int s, int d) {
+    return causal_group_heads(AttnProblem::make(16384 / s, 2048 / d, 2048 / d, s, s, d, DType::bf16, true));
+  };
+  EXPECT_EQ(groups(512, 128), 30);    // 8e6 / (2 * 512 * 128 * 2)
+  EXPECT_EQ(groups(2048, 128), 23);   // 25e6 / (2 * 2048 * 128 * 2)
+  EXPECT_EQ(groups(16384, 128), 2);
+  EXPECT_EQ(groups(16384, 256), 1);   // at least one
+  EXPECT_EQ(causal_group_heads(AttnProblem::make(1, 2, 2, 128, 128, 64, DType::bf16, true)), 2);  // at most B*H
 }
 }  // namespace attnlab

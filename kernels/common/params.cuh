@@ -34,4 +34,7 @@ struct alignas(64) Sm90FwdParams {
   int m_blocks;     // ceil(seqlen_q / BLOCK_M)
   int total_tiles;  // m_blocks * heads * batch
   int group_heads;  // persistent causal schedule: (batch, head) pairs whose K/V share L2 (>= 1)
+  // Persistent causal: tiles handed out by a global counter (sm90/scheduler.cuh). [0] tickets taken, [1] CTAs done;
+  // zero before every launch (the last CTA of a launch resets both). Null: the static order instead.
+  int* tile_counter;
 };

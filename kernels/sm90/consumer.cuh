@@ -56,11 +56,21 @@ __device__ __forceinline__ void consumer_mainloop(const Sm90FwdParams& p, const 
         q_unreleased = -1;
       }
   };
-  for (TileScheduler<Cfg> sched; sched.valid(p); sched.advance(), ++q_iter) {
-    const TileCoord t = sched.coord(p);
+  using Sched = TileScheduler<Cfg>;
+  const bool dynamic = Sched::dynamic(p);
+  for (;; ++q_iter) {
+    const QSlot<Cfg> q(q_iter);
+    int tile;
+    if (dynamic) {  // the producer wrote this buffer's tile index before arming q_full
+      mbar_wait(sm.q_full(q.buffer), q.phase);
+      tile = int(ld_shared_b32(sm.tile_slot(q.buffer)));
+    } else {
+      tile = Sched::static_tile(q_iter);
+    }
+    if (!Sched::valid(p, tile)) break;
+    const TileCoord t = Sched::coord(p, tile);
     const int n_blocks = kv_blocks<Cfg>(f, t.m_block);
     const int row0 = t.m_block * Cfg::kBlockM + wg * 64;  // this warpgroup's first query row
-    const QSlot<Cfg> q(q_iter);
     const u32 sQ_wg = sm.q(q.buffer) + wg * 64 * 128;
     float o[1][Cfg::kDTiles][4], s[1][Cfg::kNTiles][4], alpha[1][2];
     PFragments<Cfg> P;

@@ -1,10 +1,16 @@
 #pragma once
-// Tile schedulers (one interface: start at this CTA's first tile, valid(), coord(), advance()).
-//   grid (kPersistent = false): one tile per CTA from blockIdx; causal CTAs with more work start first.
-//   persistent: grid = resident CTAs; CTA i takes tiles i, i + gridDim.x, ... of a fixed order. Causal:
-//   heads in groups whose K/V fit in L2 together, longest tiles first inside a group; non-causal:
+// Tile schedulers. A tile index in [0, total_tiles) names (m_block, head, batch) through a fixed order (coord);
+// the schedulers decide which CTA runs which index.
+//   grid (kPersistent = false): one tile per CTA, index from blockIdx; causal CTAs with more work start first.
+//   persistent, non-causal: grid = resident CTAs; CTA i takes tiles i, i + gridDim.x, ... (static); the order is
 //   head-major, so CTAs running together share a head's K/V in L2.
-// Producer and consumers of a CTA run the same sequence, so they never need to exchange tile indices.
+//   persistent, causal: heads in groups whose K/V fit in L2 together, longest tiles first inside a group. Tiles
+//   differ in length, so they are handed out dynamically: CTA i starts with tile i, then its producer takes the next
+//   index from a global counter (p.tile_counter) when it loads a tile's Q, and passes each index to the consumer
+//   warpgroups through a shared-memory slot of that Q buffer (read after q_full). A static round robin over this order
+//   either balances badly or, with large groups, re-reads K/V from DRAM (H100, d=128 causal S=512: 235 MB read for
+//   a 201 MB minimum, at the memory roof). Index -1 in the slot ends the consumers' loop.
+// Producer and consumers of a CTA run the same sequence of tiles.
 #include "common/params.cuh"
 
 namespace attnlab::sm90 {
@@ -15,16 +21,32 @@ struct TileCoord {
 
 template <class Cfg>
 struct TileScheduler {
-  int tile;
-
-  __device__ __forceinline__ TileScheduler() : tile(Cfg::kPersistent ? int(blockIdx.x) : 0) {}
-
-  __device__ __forceinline__ bool valid(const Sm90FwdParams& p) const {
-    return Cfg::kPersistent ? tile < p.total_tiles : tile == 0;
+  // Dynamic hand-out (persistent causal with a counter); otherwise the static sequence.
+  __device__ __forceinline__ static bool dynamic(const Sm90FwdParams& p) {
+    return Cfg::kPersistent && p.base.causal != 0 && p.tile_counter != nullptr;
   }
-  __device__ __forceinline__ void advance() { tile += Cfg::kPersistent ? int(gridDim.x) : 1; }
+  __device__ __forceinline__ static bool valid(const Sm90FwdParams& p, int tile) {
+    return Cfg::kPersistent ? tile >= 0 && tile < p.total_tiles : tile == 0;
+  }
+  // The CTA's n-th tile in the static sequence (grid: 0 for n = 0, then none).
+  __device__ __forceinline__ static int static_tile(int n) {
+    return Cfg::kPersistent ? int(blockIdx.x) + n * int(gridDim.x) : (n == 0 ? 0 : -1);
+  }
+  // Dynamic: the next index (tiles [0, gridDim.x) are every CTA's first; tickets continue from there).
+  __device__ __forceinline__ static int take_ticket(const Sm90FwdParams& p) {
+    return int(gridDim.x) + atomicAdd(p.tile_counter, 1);
+  }
+  // Dynamic, after the CTA's last ticket: the launch's last CTA resets the counter for the next launch (all other
+  // CTAs took their last ticket before counting themselves done).
+  __device__ __forceinline__ static void finish(const Sm90FwdParams& p) {
+    __threadfence();
+    if (atomicAdd(p.tile_counter + 1, 1) == int(gridDim.x) - 1) {
+      atomicExch(p.tile_counter, 0);
+      atomicExch(p.tile_counter + 1, 0);
+    }
+  }
 
-  __device__ __forceinline__ TileCoord coord(const Sm90FwdParams& p) const {
+  __device__ __forceinline__ static TileCoord coord(const Sm90FwdParams& p, int tile) {
     const bool causal = p.base.causal != 0;
     if constexpr (!Cfg::kPersistent) {
       const int m = causal ? int(gridDim.x) - 1 - int(blockIdx.x) : int(blockIdx.x);

@@ -6,8 +6,11 @@
 //   q_full[b]    1 (producer, + Q bytes)           q_empty[b] CONSUMERS (one per warpgroup, after its O store)
 //   k_full[s]    1 (producer, + K bytes)           k_empty[s] 4*CONSUMERS (lane 0 of every consumer warp)
 //   v_full[s]    1 (producer, + V bytes)           v_empty[s] 4*CONSUMERS
+// The last 8 bytes of the barrier region: the tile index of each Q buffer's tile (dynamic scheduling; written by the
+// producer before it arms q_full, read by the consumers after q_full completes).
 #include "common/cp_async.cuh"
 #include "common/mbarrier.cuh"
+#include "common/st_shared.cuh"
 
 namespace attnlab::sm90 {
 
@@ -24,6 +27,7 @@ struct SmemPlan {
   __device__ __forceinline__ u32 k_empty(int s) const { return base + kRing + 8 * (Cfg::kStages + s); }
   __device__ __forceinline__ u32 v_full(int s) const { return base + kRing + 8 * (2 * Cfg::kStages + s); }
   __device__ __forceinline__ u32 v_empty(int s) const { return base + kRing + 8 * (3 * Cfg::kStages + s); }
+  __device__ __forceinline__ u32 tile_slot(int b) const { return base + Cfg::kBarrierBytes - 8 + 4 * b; }
 
   __device__ __forceinline__ u32 q(int b) const { return base + Cfg::kBarrierBytes + b * Cfg::kQBytes; }
   __device__ __forceinline__ u32 k(int s) const { return q(Cfg::kQBuffers) + s * Cfg::kKVBytes; }

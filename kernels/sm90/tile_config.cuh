@@ -39,8 +39,13 @@ struct FlashConfig {
   static constexpr int kSmemBytes = 1024 /*alignment slack*/ + kBarrierBytes + kQBuffers * kQBytes + 2 * STAGES * kKVBytes;
 
   // Registers per thread after setmaxnreg (0: no reallocation; one consumer already has 255).
-  static constexpr int kProducerRegs = CONSUMERS == 1 ? 0 : 24;
-  static constexpr int kConsumerRegs = CONSUMERS == 1 ? 0 : CONSUMERS == 2 ? 240 : 160;
+  // The CTA launches with the per-thread count ptxas allocates for kThreads (65536 / kThreads, rounded down to 8: 168
+  // for 384 threads, 128 for 512); setmaxnreg only moves registers between warpgroups inside that allocation, and an
+  // increase the pool cannot serve blocks forever (a hang, not an error: 32 + 2 x 240 > 3 x 168 did). The producer
+  // needs more than 24 since it takes tile tickets (24 spilled 80 bytes).
+  static constexpr int kLaunchRegs = (65536 / kThreads) / 8 * 8;
+  static constexpr int kProducerRegs = CONSUMERS == 1 ? 0 : CONSUMERS == 2 ? 40 : 32;
+  static constexpr int kConsumerRegs = CONSUMERS == 1 ? 0 : CONSUMERS == 2 ? 232 : 160;
 
   static_assert(HEAD_DIM == 64 || HEAD_DIM == 128 || HEAD_DIM == 256, "head dim");
   static_assert(CONSUMERS >= 1 && CONSUMERS <= 3, "1..3 consumer warpgroups");
@@ -48,8 +53,10 @@ struct FlashConfig {
   static_assert(STAGES >= 2 && STAGES <= 4, "2..4 stages");
   static_assert(!PINGPONG || CONSUMERS >= 2, "ping-pong needs two consumer warpgroups");
   static_assert(kSmemBytes <= 232448, "227 KB of shared memory per block");
-  static_assert(kProducerRegs + CONSUMERS * kConsumerRegs <= 512, "setmaxnreg budget: 64K registers / 128");
-  static_assert(2 * kQBuffers + 4 * STAGES <= kBarrierBytes / 8, "barriers fit their region");
+  static_assert(kProducerRegs + CONSUMERS * kConsumerRegs <= kLaunchRegs * (CONSUMERS + 1),
+                "setmaxnreg: the warpgroups' counts must fit the CTA's launch allocation");
+  static_assert(kProducerRegs % 8 == 0 && kConsumerRegs % 8 == 0, "setmaxnreg takes multiples of 8");
+  static_assert(2 * kQBuffers + 4 * STAGES + 1 <= kBarrierBytes / 8, "barriers and tile slots fit their region");
 };
 
 }  // namespace attnlab::sm90

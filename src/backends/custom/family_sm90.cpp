@@ -46,7 +46,7 @@ int smem_bytes(const TileConfig& c, int head_dim) {
 int accumulator_registers(const TileConfig& c, int head_dim) { return head_dim / 2 + c.block_n / 2 + c.block_n / 4; }
 
 // Registers per consumer thread after setmaxnreg (kernels/sm90/tile_config.cuh kConsumerRegs).
-int consumer_register_budget(const TileConfig& c) { return consumers(c) == 1 ? 255 : consumers(c) == 2 ? 240 : 160; }
+int consumer_register_budget(const TileConfig& c) { return consumers(c) == 1 ? 255 : consumers(c) == 2 ? 232 : 160; }  // kConsumerRegs
 
 std::string constraint_violation(const TileConfig& c, int head_dim, const ArchLimits& limits) {
   if (!limits.has_wgmma()) return fmt::format("the sm90 family needs wgmma and TMA (sm_90a), not {}", limits.arch);
@@ -71,21 +71,21 @@ std::string instantiation(const TileConfig& c, DType dtype, int head_dim) {
                      consumers(c), c.block_n, c.stages, b(c.pingpong), b(c.overlap), b(c.persistent));
 }
 
-// Measured on the H100 (docs/perf-notes.md "sm90 family", evidence/h100/tune_sm90/, evidence/h100/qbuf/: every
-// cell of the compare grid, grid vs persistent, one run). Persistent CTAs (two Q buffers: the next tile's Q loads
-// under the current one) win where tiles are short; one CTA per tile wins on long causal rows (the hardware
-// scheduler balances the triangle better than a static order) and at d=256, where 128-row tiles leave no room
-// for a second Q buffer. d=64: three consumer warpgroups (192 rows); d=256: 128x64 (shared-memory limit). The
-// last entry, with 64-row tiles, is what default_config_for() picks for grids of fewer tiles than SMs.
+// Measured on the H100 (docs/perf-notes.md "sm90 family" and v5, evidence/h100/tune_sm90/, evidence/h100/qbuf/,
+// evidence/h100/dynsched/: every cell of the compare grid, grid vs persistent, one run each). Persistent CTAs (two Q
+// buffers: the next tile's Q loads under the current one; causal tiles handed out dynamically) win where tiles are
+// short or many; one CTA per tile still wins on the longest causal rows (the hardware scheduler's tail is shorter)
+// and at d=256, where 128-row tiles leave no room for a second Q buffer. d=64: three consumer warpgroups (192 rows)
+// except short causal rows; d=256: 128x64 (shared-memory limit). The last entry, with 64-row tiles, is what
+// default_config_for() picks for grids of fewer tiles than SMs.
 std::vector<const char*> default_prefs(int head_dim, bool causal, int64_t seqlen_k) {
   if (head_dim == 64) {
-    const bool short_rows = seqlen_k <= (causal ? 2048 : 1024);
-    if (short_rows && causal) return {"sm90-m128n128s2-pp-ov-pers", "sm90-m64n128s2-nopp-ov-grid"};
-    if (short_rows) return {"sm90-m192n128s2-pp-ov-pers", "sm90-m64n128s2-nopp-ov-grid"};
+    if (causal && seqlen_k <= 1024) return {"sm90-m128n128s2-pp-ov-pers", "sm90-m64n128s2-nopp-ov-grid"};
+    if (seqlen_k <= (causal ? 8192 : 1024)) return {"sm90-m192n128s2-pp-ov-pers", "sm90-m64n128s2-nopp-ov-grid"};
     return {"sm90-m192n128s2-pp-ov-grid", "sm90-m128n128s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
   }
   if (head_dim == 128) {
-    if (!causal || seqlen_k <= 2048) return {"sm90-m128n128s2-pp-ov-pers", "sm90-m64n128s2-nopp-ov-grid"};
+    if (!causal || seqlen_k <= 4096) return {"sm90-m128n128s2-pp-ov-pers", "sm90-m64n128s2-nopp-ov-grid"};
     return {"sm90-m128n128s2-pp-ov-grid", "sm90-m64n128s2-nopp-ov-grid"};
   }
   return {"sm90-m128n64s2-pp-ov-grid", "sm90-m64n64s2-nopp-ov-grid"};

@@ -91,6 +91,10 @@ FlashKernel::FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const
   int dev = 0;
   ATTN_CUDA(cudaGetDevice(&dev));
   ATTN_CUDA(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, dev));
+  if (cfg_.family == Family::sm90 && cfg_.persistent) {
+    tile_counter_ = DeviceBuffer(2 * sizeof(int));
+    tile_counter_.fill_bytes(0);
+  }
 }
 
 int FlashKernel::max_active_ctas_per_sm() const {
@@ -116,6 +120,7 @@ void FlashKernel::run(const AttnProblem& p, const AttnTensors& t, cudaStream_t s
   }
   Sm90FwdParams params = make_sm90_params(p, t, cfg_);
   params.base.micro_cycles = micro_cycles;
+  params.tile_counter = static_cast<int*>(tile_counter_.get());  // null unless persistent
   void* args[] = {&params};
   dim3 grid = tiles;
   if (cfg_.persistent) {  // one CTA per resident slot, each looping over tiles

@@ -3,12 +3,14 @@
 #include <cuda_runtime_api.h>
 
 #include <memory>
+
 #include <string>
 #include <vector>
 
 #include "backends/custom/tile_config.hpp"
 #include "common/params.cuh"
 #include "core/problem.hpp"
+#include "runtime/device_buffer.hpp"
 #include "runtime/module.hpp"
 #include "runtime/nvrtc_compiler.hpp"
 
@@ -70,6 +72,9 @@ class FlashKernel {
   CompiledKernel compiled_;
   std::shared_ptr<LoadedKernel> kernel_;
   int sm_count_ = 0;
+  // sm90 persistent: the dynamic tile counter (two ints, zero between launches; kernels/sm90/scheduler.cuh). Launches
+  // of one FlashKernel must therefore be stream-ordered, never concurrent on two streams.
+  DeviceBuffer tile_counter_;
 };
 
 }  // namespace attnlab

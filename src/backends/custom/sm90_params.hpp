@@ -7,5 +7,7 @@ namespace attnlab {
 
 // Throws UserError when a tensor is not 16-byte aligned (TMA's requirement).
 Sm90FwdParams make_sm90_params(const AttnProblem& p, const AttnTensors& t, const TileConfig& cfg);
+// Persistent causal schedule: (batch, head) pairs per group (>= 1), from the K/V bytes and the key length.
+int causal_group_heads(const AttnProblem& p);
 
 }  // namespace attnlab

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Device call: (1) the full sm90 check matrix with the shipped kernel text (grid configs had not been re-checked
+# since the Q-buffer change), (2) the cuDNN GPU tests (autotune default, disk cache), timed, (3) full-metric ncu
+# profiles of custom and cuDNN on the one cell under 0.9x: B=32 H=16 S=512 d=128 bf16 causal.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-out}; D="$OUT/causal512"; mkdir -p "$D"
+BIN=${BIN:-build}; B="$BIN/attnlab"
+export ATTNLAB_CACHE_DIR=${ATTNLAB_CACHE_DIR:-/tmp/attnlab-kcache}
+T() { local s=$1; shift; timeout --signal=KILL "$s" "$@"; }
+{
+$B devices > "$D/devices.txt"; grep -E "uuid" "$D/devices.txt" | head -1
+t0=$(date +%s)
+T 240 $B check --family sm90 --json "$D/check_sm90.json" > "$D/check_sm90.txt" 2>&1
+echo "check rc=$? in $(( $(date +%s) - t0 )) s"; grep -E "compiled|^FAIL|checks passed" "$D/check_sm90.txt" | head -8
+t0=$(date +%s)
+T 300 $BIN/attnlab_tests --gtest_filter='CudnnSdpa*' > "$D/gtest_cudnn.txt" 2>&1
+echo "cudnn gtests rc=$? in $(( $(date +%s) - t0 )) s"; grep -E "^\[ +(OK|FAILED|PASSED|SKIPPED) " "$D/gtest_cudnn.txt" | head -20
+for b in custom cudnn; do
+  t0=$(date +%s)
+  T 150 $B profile --backend $b --shape 32,16,512,512,128 --causal --metrics full --out "$D/profile_$b" > "$D/profile_$b.txt" 2>&1
+  echo "profile $b rc=$? in $(( $(date +%s) - t0 )) s"; tail -25 "$D/profile_$b.txt"
+done
+} 2>&1 | tee "$OUT/causal512_summary.txt"
+gzip -f "$D/check_sm90.json"
+tar czf "$OUT/causal512.tgz" -C "$OUT" causal512 && rm -rf "$D"
