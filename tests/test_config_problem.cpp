@@ -34,7 +34,7 @@ TEST(TileConfig, Sm90NamesAndKnobs) {
   EXPECT_EQ(c.family, Family::sm90);
   EXPECT_EQ(c.name(), "sm90-m192n176s3-nopp-noov-pers");
   EXPECT_EQ(c.threads(), 512);
-  EXPECT_EQ(c.instantiation(DType::bf16, 128), "attnlab::sm90::FlashConfig<true, 128, 3, 176, 3, false, false, true>");
+  EXPECT_EQ(c.instantiation(DType::bf16, 128), "attnlab::sm90::FlashConfig<true, 128, 3, 176, 3, false, false, true, 1>");
   EXPECT_EQ(TileConfig::parse("sm90-m128n128s2-pp-ov-grid").smem_bytes(128), 2048 + 2 * 128 * (128 + 2 * 2 * 128));
   const auto h100 = ArchLimits::for_arch("sm_90a"), a100 = ArchLimits::for_arch("sm_80");
   EXPECT_EQ(TileConfig::parse("sm90-m128n128s2-pp-ov-grid").constraint_violation(128, h100), "");

@@ -52,7 +52,8 @@ TEST(Knobs, EachSm90KnobChangesTheCubin) {
   const std::string base_cubin = cubin(base);
   std::vector<std::string> seen{base_cubin};
   for (const char* name : {"sm90-m192n64s2-pp-ov-grid", "sm90-m128n64s2-pp-ov-grid", "sm90-m128n128s3-pp-ov-grid",
-                           "sm90-m128n128s2-nopp-ov-grid", "sm90-m128n128s2-pp-noov-grid", "sm90-m128n128s2-pp-ov-pers"}) {
+                           "sm90-m128n128s2-nopp-ov-grid", "sm90-m128n128s2-pp-noov-grid", "sm90-m128n128s2-pp-ov-pers",
+                           "sm90-m128n128s2-pp-ov-grid-c2"}) {
     const TileConfig c = TileConfig::parse(name);
     ASSERT_EQ(c.constraint_violation(128, h100), "") << name;
     const std::string k = cubin(c);

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "backends/custom/tile_config.hpp"
 #include "profile/inspect.hpp"
 #include "profile/sass.hpp"
 #include "test_helpers.hpp"
@@ -187,11 +188,20 @@ TEST(ProfileInspect, EndToEndTwoSm80ConfigsForSm80) {
 }
 
 // What CI runs for every family without a GPU: `inspect --all` for sm_90a (the sm90 family: every config of
-// the default space compiles without spills or the wgmma serialisation warning C7511, issues HGMMA and TMA loads)
-// and for sm_89 (the sm80 family: HMMA, no HGMMA). No knob of either space is dead (identical SASS).
+// the default space, plus the 2-CTA-cluster twin of each of its grid configs (tuning space only), compiles without
+// spills or the wgmma serialisation warning C7511, issues HGMMA and TMA loads) and for sm_89 (the sm80 family:
+// HMMA, no HGMMA). No knob of either space is dead (identical SASS): the cluster knob is checked by the twins.
 void check_inspect_all(const std::string& arch, const std::string& family) {
   const auto json_path = std::filesystem::temp_directory_path() / ("attnlab-inspect-all-" + arch + ".json");
-  const auto r = test::run_cli("inspect --all --arch " + arch + " -d 128 --family " + family + " --json " + json_path.string());
+  std::string twins;
+  if (family == "sm90")
+    for (TileConfig c : valid_space(128, ArchLimits::for_arch(arch), KnobValues::defaults(Family::sm90)))
+      if (!c.persistent) {
+        c.cluster = 2;
+        twins += " --config " + c.name();
+      }
+  const auto r =
+      test::run_cli("inspect --all --arch " + arch + " -d 128 --family " + family + twins + " --json " + json_path.string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream f(json_path);
   const auto j = nlohmann::json::parse(f);
@@ -206,6 +216,7 @@ void check_inspect_all(const std::string& arch, const std::string& family) {
     if (family == "sm90") {
       EXPECT_GT(c["instructions"]["HGMMA"].get<int>(), 0) << name;
       EXPECT_GT(c["instructions"]["UTMALDG"].get<int>(), 0) << name;
+      if (c["knobs"]["cluster"].get<int>() == 2) EXPECT_GT(c["opcodes"].value("UCGABAR_WAIT", 0), 0) << name;
       EXPECT_EQ(c["instructions"]["HMMA"].get<int>(), 0) << name;
     } else {
       EXPECT_GT(c["instructions"]["HMMA"].get<int>(), 0) << name;

@@ -33,8 +33,10 @@ struct PingPong {
   }
 };
 
-__device__ __forceinline__ void release(u32 bar, int lane) {
-  if (lane == 0) mbar_arrive(bar);
+// A K/V stage is released by lane 0 of every consumer warp (with a cluster, on both CTAs' barriers: EmptyBarrier).
+template <int kClusterM>
+__device__ __forceinline__ void release(EmptyBarrier<kClusterM> bar, int lane) {
+  if (lane == 0) bar.release();
 }
 
 template <class Cfg, bool kMicro>

@@ -10,6 +10,10 @@
 //   warpgroups through a shared-memory slot of that Q buffer (read after q_full). A static round robin over this order
 //   either balances badly or, with large groups, re-reads K/V from DRAM (H100, d=128 causal S=512: 235 MB read for
 //   a 201 MB minimum, at the memory roof). Index -1 in the slot ends the consumers' loop.
+//   clusters of 2 CTAs (grid only): grid.x is padded to even, the CTAs of a cluster (blockIdx.x 2c, 2c+1) take
+//   the m-blocks {2k, 2k+1} of one (head, batch) in either order; when the m-block count is odd, one CTA of a
+//   pair has the m-block past the end: it still loads its half of every K/V block and releases every stage (its
+//   Q load is zero-filled, its O store clipped, its LSE not written).
 // Producer and consumers of a CTA run the same sequence of tiles.
 #include "common/params.cuh"
 
@@ -70,8 +74,14 @@ struct TileScheduler {
 };
 
 // Keys [0, n_end) are visible to at least one row of the tile; the mainloop walks them in BLOCK_N blocks.
+// With a cluster both CTAs walk the same blocks (they share the loads): those of the pair's last m-block that
+// exists, the most (causal; a lower tile's extra blocks are masked entirely, non-causal: all the same).
 template <class Cfg>
 __device__ __forceinline__ int kv_blocks(const FlashFwdParams& p, int m_block) {
+  if constexpr (Cfg::kClusterM > 1) {
+    const int m_blocks = (p.seqlen_q + Cfg::kBlockM - 1) / Cfg::kBlockM;
+    m_block = min(m_block | (Cfg::kClusterM - 1), m_blocks - 1);
+  }
   const int rows_valid = min(Cfg::kBlockM, p.seqlen_q - m_block * Cfg::kBlockM);
   const int n_end = p.causal ? max(0, min(p.seqlen_k, m_block * Cfg::kBlockM + rows_valid + p.seqlen_k - p.seqlen_q))
                              : p.seqlen_k;

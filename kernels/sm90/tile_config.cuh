@@ -7,7 +7,7 @@
 namespace attnlab::sm90 {
 
 template <bool BF16, int HEAD_DIM, int CONSUMERS, int BLOCK_N, int STAGES, bool PINGPONG, bool OVERLAP,
-          bool PERSISTENT>
+          bool PERSISTENT, int CLUSTER_M>
 struct FlashConfig {
   static constexpr bool kBF16 = BF16;
   static constexpr int kHeadDim = HEAD_DIM;
@@ -18,6 +18,11 @@ struct FlashConfig {
   static constexpr bool kPingPong = PINGPONG;       // consumer warpgroups take turns issuing their GEMMs
   static constexpr bool kOverlap = OVERLAP;         // softmax of block j overlaps the P*V GEMM of block j-1
   static constexpr bool kPersistent = PERSISTENT;   // grid = resident CTAs, each loops over tiles
+  // CTAs per thread-block cluster along the query tiles (1: no cluster). With 2, the CTAs of a cluster take
+  // adjacent m-blocks of one (head, batch), walk the same key blocks, and each loads kKVRowsPerCta rows of every
+  // K/V block, multicast to both (sm90/producer.cuh); a stage is refilled once both CTAs' consumers released it.
+  static constexpr int kClusterM = CLUSTER_M;
+  static constexpr int kKVRowsPerCta = BLOCK_N / CLUSTER_M;
   // Q buffers: a persistent CTA loads the next tile's Q while the current tile still runs (and its O, staged
   // in its own Q buffer, is being stored); one tile per CTA needs one.
   static constexpr int kQBuffers = PERSISTENT ? 2 : 1;
@@ -43,7 +48,7 @@ struct FlashConfig {
   // for 384 threads, 128 for 512); setmaxnreg only moves registers between warpgroups inside that allocation, and an
   // increase the pool cannot serve blocks forever (a hang, not an error: 32 + 2 x 240 > 3 x 168 did). The producer
   // needs more than 24 since it takes tile tickets (24 spilled 80 bytes).
-  static constexpr int kLaunchRegs = (65536 / kThreads) / 8 * 8;
+  static constexpr int kLaunchRegs = (65536 / kThreads) / 8 * 8 < 255 ? (65536 / kThreads) / 8 * 8 : 255;
   static constexpr int kProducerRegs = CONSUMERS == 1 ? 0 : CONSUMERS == 2 ? 40 : 32;
   static constexpr int kConsumerRegs = CONSUMERS == 1 ? 0 : CONSUMERS == 2 ? 232 : 160;
 
@@ -53,10 +58,14 @@ struct FlashConfig {
   static_assert(STAGES >= 2 && STAGES <= 4, "2..4 stages");
   static_assert(!PINGPONG || CONSUMERS >= 2, "ping-pong needs two consumer warpgroups");
   static_assert(kSmemBytes <= 232448, "227 KB of shared memory per block");
-  static_assert(kProducerRegs + CONSUMERS * kConsumerRegs <= kLaunchRegs * (CONSUMERS + 1),
+  static_assert(CONSUMERS == 1 || kProducerRegs + CONSUMERS * kConsumerRegs <= (CONSUMERS + 1) * kLaunchRegs,
                 "setmaxnreg: the warpgroups' counts must fit the CTA's launch allocation");
   static_assert(kProducerRegs % 8 == 0 && kConsumerRegs % 8 == 0, "setmaxnreg takes multiples of 8");
   static_assert(2 * kQBuffers + 4 * STAGES + 1 <= kBarrierBytes / 8, "barriers and tile slots fit their region");
+  static_assert(CLUSTER_M == 1 || CLUSTER_M == 2, "clusters of 1 or 2 CTAs");
+  static_assert(CLUSTER_M == 1 || !PERSISTENT, "clusters with the grid scheduler only (pairs of adjacent m-blocks)");
+  // A CTA's share of a K/V slab starts kKVRowsPerCta * 128 bytes in: whole 8-row (1 KB) swizzle atoms.
+  static_assert(kKVRowsPerCta % 8 == 0, "a CTA's share of a K/V block: whole 128-byte-swizzle atoms");
 };
 
 }  // namespace attnlab::sm90

@@ -40,7 +40,7 @@ void add_configs(CLI::App& app) {
       throw UserError(fmt::format("unsupported head dim {} (supported: {})", o->head_dim, supported_head_dims()));
     const auto limits = ArchLimits::for_arch(arch);
     const Family family = resolve_family(o->family, limits);
-    fmt::print("{:<28} {:>9} {:>7}{}\n", "config", "smem B", "threads", o->compile ? "    regs  spill-st  spill-ld" : "");
+    fmt::print("{:<34} {:>9} {:>7}{}\n", "config", "smem B", "threads", o->compile ? "    regs  spill-st  spill-ld" : "");
     int valid = 0;
     for (const auto& c : full_space(KnobValues::of(family, o->space))) {
       const auto why = c.constraint_violation(o->head_dim, limits);
@@ -51,7 +51,7 @@ void add_configs(CLI::App& app) {
         extra = fmt::format(" {:>7} {:>9} {:>9}", k.resources.registers, k.resources.spill_stores, k.resources.spill_loads);
       }
       valid += why.empty();
-      fmt::print("{:<28} {:>9} {:>7}{}{}\n", c.name(), c.smem_bytes(o->head_dim), c.threads(), extra,
+      fmt::print("{:<34} {:>9} {:>7}{}{}\n", c.name(), c.smem_bytes(o->head_dim), c.threads(), extra,
                  why.empty() ? "" : "  invalid: " + why);
     }
     fmt::print("{} valid {} configs for {} d={} {} (default {})\n", valid, family_name(family), arch, o->head_dim,

@@ -14,13 +14,13 @@ void print_report(const InspectReport& r, std::FILE* out) {
   fmt::print(out, "{} d={} {}: {} configs{}\n", r.arch, r.head_dim, r.dtype, r.rows.size(),
              r.disassembler.empty() ? "" : " (SASS: " + r.disassembler + ")");
   if (!r.sass_error.empty()) fmt::print(out, "no SASS: {}\n", r.sass_error);
-  std::string head = fmt::format("{:<24} {:>4} {:>7} {:>5} {:>6} {:>6} {:>4} {:>6} {:>6}", "config", "regs", "smem B",
+  std::string head = fmt::format("{:<34} {:>4} {:>7} {:>5} {:>6} {:>6} {:>4} {:>6} {:>6}", "config", "regs", "smem B",
                                  "stack", "spillS", "spillL", "CTA", "occ", "limit");
   for (const char* c : kTableMix) head += fmt::format(" {:>7}", c);
   fmt::print(out, "{} {:>6}  flags\n", head, "total");
   for (const auto& row : r.rows) {
     const auto& res = row.resources;
-    std::string line = fmt::format("{:<24} {:>4} {:>7} {:>5} {:>6} {:>6} {:>4} {:>5.0f}% {:>6}", row.name,
+    std::string line = fmt::format("{:<34} {:>4} {:>7} {:>5} {:>6} {:>6} {:>4} {:>5.0f}% {:>6}", row.name,
                                    res.registers, row.smem_total(), res.stack_frame, res.spill_stores, res.spill_loads,
                                    row.occupancy.blocks_per_sm, 100 * row.occupancy.fraction,
                                    limiter_name(row.occupancy.limiter));

@@ -25,12 +25,13 @@ int LoadedKernel::max_active_blocks_per_sm(int threads, int dyn_smem) {
   return driver::occupancy_max_active_blocks(fn_, threads, dyn_smem);
 }
 
-void LoadedKernel::launch(dim3 grid, dim3 block, int dyn_smem, cudaStream_t stream, void** params) {
+void LoadedKernel::launch(dim3 grid, dim3 block, int dyn_smem, cudaStream_t stream, void** params, dim3 cluster) {
   if (dyn_smem > smem_limit_set_) {
     driver::func_set_attribute(fn_, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dyn_smem);
     smem_limit_set_ = dyn_smem;
   }
-  driver::launch(fn_, grid, block, unsigned(dyn_smem), stream, params);
+  if (cluster.x * cluster.y * cluster.z > 1) driver::launch_cluster(fn_, grid, block, cluster, unsigned(dyn_smem), stream, params);
+  else driver::launch(fn_, grid, block, unsigned(dyn_smem), stream, params);
   ATTN_CHECK_LAUNCH();
 }
 

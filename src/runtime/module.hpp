@@ -18,8 +18,9 @@ class LoadedKernel {
   LoadedKernel(const LoadedKernel&) = delete;
   LoadedKernel& operator=(const LoadedKernel&) = delete;
 
-  // Launches and checks the launch error (not the execution error: that surfaces at the next sync).
-  void launch(dim3 grid, dim3 block, int dyn_smem, cudaStream_t stream, void** params);
+  // Launches and checks the launch error (not the execution error: that surfaces at the next sync). A cluster
+  // shape other than 1x1x1 launches thread-block clusters (cuLaunchKernelEx, sm_90+).
+  void launch(dim3 grid, dim3 block, int dyn_smem, cudaStream_t stream, void** params, dim3 cluster = dim3(1, 1, 1));
   int registers() const;
   // Occupancy: blocks of this kernel resident per SM for the given block size and dynamic smem.
   int max_active_blocks_per_sm(int threads, int dyn_smem);

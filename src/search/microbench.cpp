@@ -35,16 +35,19 @@ std::vector<MicroResult> run_microbench(const std::vector<TileConfig>& configs, 
       r.spill_bytes = k.compiled().resources.spill_stores;
       r.ctas_per_sm = k.max_active_ctas_per_sm();
       if (r.ctas_per_sm < 1) throw std::runtime_error("config does not fit on an SM");
-      r.ctas = dev.sm_count * r.ctas_per_sm;
       r.tiles = (opt.keys + cfg.block_n - 1) / cfg.block_n;
-      AttnProblem p;  // one wave: one m-block per head, all heads on one shared K/V head
+      // One wave: one m-block per head (a cluster's worth of m-blocks with clusters), all heads on one shared
+      // K/V head.
+      const int per_head = cfg.family == Family::sm90 ? cfg.cluster : 1;
+      AttnProblem p;
       p.batch = 1;
-      p.heads = r.ctas;
+      p.heads = std::max(1, dev.sm_count * r.ctas_per_sm / per_head);
       p.heads_k = 1;
-      p.seqlen_q = cfg.block_m;
+      p.seqlen_q = cfg.block_m * per_head;
       p.seqlen_k = opt.keys;
       p.head_dim = opt.head_dim;
       p.dtype = opt.dtype;
+      r.ctas = int(launch_dims(cfg, p, (long long)dev.sm_count * r.ctas_per_sm).ctas());
       const uint64_t seed = fresh_seed();
       DeviceBuffer q(p.q_elems() * 2), kv(p.kv_elems() * 2), v(p.kv_elems() * 2), o(p.q_elems() * 2),
           lse(p.lse_elems() * 4), cycles(size_t(r.ctas) * 8);

@@ -13,15 +13,18 @@ namespace {
 
 int consumers(const TileConfig& c) { return c.block_m / 64; }
 
+// "-c2" only for a cluster, so names of configs without one are those from before the knob existed.
 std::string name(const TileConfig& c) {
-  return fmt::format("sm90-m{}n{}s{}-{}-{}-{}", c.block_m, c.block_n, c.stages, c.pingpong ? "pp" : "nopp",
-                     c.overlap ? "ov" : "noov", c.persistent ? "pers" : "grid");
+  return fmt::format("sm90-m{}n{}s{}-{}-{}-{}{}", c.block_m, c.block_n, c.stages, c.pingpong ? "pp" : "nopp",
+                     c.overlap ? "ov" : "noov", c.persistent ? "pers" : "grid",
+                     c.cluster == 1 ? "" : fmt::format("-c{}", c.cluster));
 }
 
 std::optional<TileConfig> parse_name(const std::string& text) {
-  static const std::regex named(R"(sm90-m(\d+)n(\d+)s(\d+)-(pp|nopp)-(ov|noov)-(pers|grid))");
+  static const std::regex named(R"(sm90-m(\d+)n(\d+)s(\d+)-(pp|nopp)-(ov|noov)-(pers|grid)(?:-c(\d+))?)");
   std::smatch m;
   if (!std::regex_match(text, m, named)) return std::nullopt;
+  if (m[7].matched && m[7] == "1") return std::nullopt;  // no cluster has no suffix: one name per config
   TileConfig c;
   c.family = Family::sm90;
   c.block_m = knob_value(text, m[1]);
@@ -30,6 +33,7 @@ std::optional<TileConfig> parse_name(const std::string& text) {
   c.pingpong = m[4] == "pp";
   c.overlap = m[5] == "ov";
   c.persistent = m[6] == "pers";
+  c.cluster = m[7].matched ? knob_value(text, m[7]) : 1;
   return c;
 }
 
@@ -56,6 +60,10 @@ std::string constraint_violation(const TileConfig& c, int head_dim, const ArchLi
   if (c.block_n < 16 || c.block_n % 16 != 0 || c.block_n > 256) return "block_n must be a multiple of 16 in [16, 256]";
   if (c.stages < 2 || c.stages > 4) return "stages must be 2..4";
   if (c.pingpong && consumers(c) < 2) return "ping-pong needs two consumer warpgroups (block_m >= 128)";
+  if (c.cluster != 1 && c.cluster != 2) return "cluster must be 1 or 2 (CTAs per thread-block cluster)";
+  if (c.cluster > 1 && c.persistent)
+    return "cluster=2 needs the grid scheduler (persistent=0): the two CTAs of a cluster take adjacent m-blocks of "
+           "one head";
   // 24 registers of addressing, loop state and softmax statistics on top of the fragments.
   if (accumulator_registers(c, head_dim) + 24 > consumer_register_budget(c))
     return fmt::format("needs ~{} registers per consumer thread, setmaxnreg gives {}", accumulator_registers(c, head_dim) + 24,
@@ -67,8 +75,8 @@ std::string constraint_violation(const TileConfig& c, int head_dim, const ArchLi
 
 std::string instantiation(const TileConfig& c, DType dtype, int head_dim) {
   auto b = [](bool v) { return v ? "true" : "false"; };
-  return fmt::format("attnlab::sm90::FlashConfig<{}, {}, {}, {}, {}, {}, {}, {}>", b(dtype == DType::bf16), head_dim,
-                     consumers(c), c.block_n, c.stages, b(c.pingpong), b(c.overlap), b(c.persistent));
+  return fmt::format("attnlab::sm90::FlashConfig<{}, {}, {}, {}, {}, {}, {}, {}, {}>", b(dtype == DType::bf16), head_dim,
+                     consumers(c), c.block_n, c.stages, b(c.pingpong), b(c.overlap), b(c.persistent), c.cluster);
 }
 
 // Measured on the H100 (docs/perf-notes.md "sm90 family" and v5, evidence/h100/tune_sm90/, evidence/h100/qbuf/,
@@ -98,9 +106,10 @@ const FamilySpec& sm90_family_spec() {
       Family::sm90,
       {{"block_m", &TileConfig::block_m}, {"block_n", &TileConfig::block_n}, {"stages", &TileConfig::stages},
        {"pingpong", nullptr, &TileConfig::pingpong}, {"overlap", nullptr, &TileConfig::overlap},
-       {"persistent", nullptr, &TileConfig::persistent}},
-      {{64, 128, 192}, {64, 128}, {2}, {1, 0}, {1, 0}, {0, 1}},
-      {{64, 128, 192}, {64, 80, 96, 112, 128, 144, 160, 176, 192}, {2, 3}, {1, 0}, {1, 0}, {0, 1}},
+       {"persistent", nullptr, &TileConfig::persistent}, {"cluster", &TileConfig::cluster}},
+      // cluster: 2-CTA clusters are in the tuning space only until an H100 run measured them (docs/perf-notes.md).
+      {{64, 128, 192}, {64, 128}, {2}, {1, 0}, {1, 0}, {0, 1}, {1}},
+      {{64, 128, 192}, {64, 80, 96, 112, 128, 144, 160, 176, 192}, {2, 3}, {1, 0}, {1, 0}, {0, 1}, {1, 2}},
       name,
       parse_name,
       threads,

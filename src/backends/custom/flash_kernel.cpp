@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
+#include <stdexcept>
 #include <thread>
 #include <cmath>
 
@@ -110,24 +112,35 @@ void FlashKernel::run(const AttnProblem& p, const AttnTensors& t, cudaStream_t s
   if (!t.q || !t.k || !t.v || !t.o || !t.lse) throw UserError("attention call with a null tensor pointer");
   const dim3 block(cfg_.threads());
   const int smem = cfg_.smem_bytes(head_dim_);
-  const dim3 tiles((p.seqlen_q + cfg_.block_m - 1) / cfg_.block_m, p.heads, p.batch);
+  const bool persistent = cfg_.family == Family::sm90 && cfg_.persistent;
+  const LaunchDims dims =
+      launch_dims(cfg_, p, persistent ? (long long)sm_count_ * std::max(1, max_active_ctas_per_sm()) : 0);
   if (cfg_.family == Family::sm80) {
     FlashFwdParams params = make_flash_params(p, t);
     params.micro_cycles = micro_cycles;
     void* args[] = {&params};
-    kernel_->launch(tiles, block, smem, stream, args);
+    kernel_->launch(dims.grid, block, smem, stream, args);
     return;
   }
   Sm90FwdParams params = make_sm90_params(p, t, cfg_);
   params.base.micro_cycles = micro_cycles;
   params.tile_counter = static_cast<int*>(tile_counter_.get());  // null unless persistent
   void* args[] = {&params};
-  dim3 grid = tiles;
-  if (cfg_.persistent) {  // one CTA per resident slot, each looping over tiles
-    const long long slots = (long long)sm_count_ * std::max(1, max_active_ctas_per_sm());
-    grid = dim3(unsigned(std::min<long long>(slots, params.total_tiles)), 1, 1);
+  kernel_->launch(dims.grid, block, smem, stream, args, dims.cluster);
+}
+
+LaunchDims launch_dims(const TileConfig& cfg, const AttnProblem& p, long long resident_slots) {
+  const long long m_blocks = (p.seqlen_q + cfg.block_m - 1) / cfg.block_m;
+  if (cfg.family == Family::sm90 && cfg.persistent) {  // one CTA per resident slot, each looping over tiles
+    if (resident_slots < 1) throw std::logic_error("launch_dims: a persistent config needs the resident CTA slots");
+    const long long tiles = m_blocks * p.heads * p.batch;
+    return {dim3(unsigned(std::min(resident_slots, tiles)), 1, 1)};
   }
-  kernel_->launch(grid, block, smem, stream, args);
+  const int cluster = cfg.family == Family::sm90 ? cfg.cluster : 1;
+  if (cluster < 1) throw std::logic_error("launch_dims: cluster size < 1");
+  const long long grid_x = (m_blocks + cluster - 1) / cluster * cluster;
+  if (grid_x > INT32_MAX) throw UserError(fmt::format("{} query tiles exceed the grid's x range", grid_x));
+  return {dim3(unsigned(grid_x), unsigned(p.heads), unsigned(p.batch)), dim3(unsigned(cluster), 1, 1)};
 }
 
 }  // namespace attnlab

@@ -51,13 +51,25 @@ struct CompileJob {
 };
 std::vector<std::string> precompile(const std::vector<CompileJob>& jobs, const std::string& arch, unsigned threads = 0);
 
+// The grid and thread-block-cluster shape of one launch, decided here only. One CTA per (m-block, head, batch)
+// tile, grid.x padded up to a multiple of the cluster size (sm90 cluster=2: a padded CTA's m-block is past the
+// end; it loads its half of the K/V blocks for its peer and writes nothing); persistent sm90 configs: one CTA per
+// resident slot (resident_slots = SMs x CTAs per SM, used only for them), at most one per tile.
+struct LaunchDims {
+  dim3 grid;
+  dim3 cluster{1, 1, 1};
+  long long ctas() const { return (long long)grid.x * grid.y * grid.z; }
+  bool clustered() const { return cluster.x * cluster.y * cluster.z > 1; }
+};
+LaunchDims launch_dims(const TileConfig& cfg, const AttnProblem& p, long long resident_slots = 0);
+
 // A config compiled and loaded for one (dtype, head_dim) on the current device.
 class FlashKernel {
  public:
   FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch,
               FlashVariant variant = FlashVariant::full, const std::string& kernel_source = "");
   // Validates the problem against this kernel (dtype, head dim, shapes) and launches; UserError on mismatch.
-  // micro_cycles (micro variant only): one int64 per CTA.
+  // micro_cycles (micro variant only): one int64 per CTA (launch_dims(...).ctas()).
   void run(const AttnProblem& p, const AttnTensors& t, cudaStream_t stream, long long* micro_cycles = nullptr) const;
   // CTAs of this kernel that fit on one SM at once (registers, shared memory, threads).
   int max_active_ctas_per_sm() const;

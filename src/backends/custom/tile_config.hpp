@@ -39,8 +39,10 @@ struct TileConfig {
   bool pingpong = true;    // sm90: consumer warpgroups take turns issuing GEMMs
   bool overlap = true;     // sm90: softmax overlapped with the previous block's P*V GEMM
   bool persistent = false; // sm90: grid = resident CTAs looping over tiles
+  int cluster = 1;         // sm90: CTAs per thread-block cluster (2: adjacent m-blocks share K/V loads by TMA multicast)
 
-  // sm80 "m128n64w4s2-swz-qsm"; sm90 "sm90-m128n128s2-pp-ov-pers" (nopp / noov / grid when off).
+  // sm80 "m128n64w4s2-swz-qsm"; sm90 "sm90-m128n128s2-pp-ov-pers" (nopp / noov / grid when off; "-c2" appended
+  // for a 2-CTA cluster, nothing for none).
   std::string name() const;
   // Accepts name() output of either family, or "key=value,..." (family=sm80|sm90, then the family's knobs;
   // any subset, rest default). UserError on anything else.
