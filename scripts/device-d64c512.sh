@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Device call: d=64 causal S=512 (B=32 H=32 bf16), the one cell under 0.9x after the dynamic scheduler: every config
+# of the default space ranked, then the compare cell (four backends, cuDNN autotuned) with the best one.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-out}; D="$OUT/d64c512"; mkdir -p "$D"
+BIN=${BIN:-build}; B="$BIN/attnlab"
+export ATTNLAB_CACHE_DIR=${ATTNLAB_CACHE_DIR:-/tmp/attnlab-kcache}
+{
+$B devices > "$D/devices.txt"; grep -m1 uuid "$D/devices.txt"
+timeout --signal=KILL 200 $B bench --family sm90 --configs all --shape 32,32,512,512,64 --causal --max-time 0.15 --no-ceilings \
+  --json "$D/bench_all.json" > "$D/bench_all.txt" 2>&1
+echo "bench rc=$?"; sed -n '/^ranking/,$p' "$D/bench_all.txt" | head -12
+BEST=$(sed -n '/^ranking/,$p' "$D/bench_all.txt" | awk '/^ *sm90/{print $1; exit}')
+echo "best: $BEST"
+timeout --signal=KILL 150 $B compare --backends custom,cudnn,torch-flash,torch-cudnn --custom-config "$BEST" --head-dims 64 \
+  --mask causal --seqlens 512 --max-time 0.3 --out "$D/compare_best.json" > "$D/compare_best.txt" 2>&1
+echo "compare rc=$?"; tail -3 "$D/compare_best.txt"
+} 2>&1 | tee "$D/summary.txt"
+tar czf "$OUT/d64c512.tgz" -C "$OUT" d64c512 && rm -rf "$D"
