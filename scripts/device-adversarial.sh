@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Device call (issue 8): the adversarial suite (tests/adversarial/*.cuh) through the real tune path —
+# Device call (issues 8, 16): the adversarial suite (tests/adversarial/*.cuh) through the real tune path —
 # proposer -> GpuEvaluator -> compute-sanitizer (source candidates) -> eval worker (compile, gate,
 # verified timing, time limits) — together with honest built-in configs; then `bench` on the honest
 # configs for the gate's cost. Writes $OUT/adversarial.json and prints a table. ~4-6 minutes on an H100.
@@ -17,11 +17,11 @@ for f in tests/adversarial/*.cuh; do $B variant-source "$f" -o "$OUT/adv_src/$(b
 # The control: the built-in kernel shell handed in unchanged as a source candidate. It goes through the same
 # path (sanitizers, gate, verified timing) and must be accepted: a broken sanitizer run rejects it too.
 : > "$OUT/no_edits.cuh"; $B variant-source "$OUT/no_edits.cuh" -o "$OUT/adv_src/honest_source.cuh"
-ADV=$(ls "$OUT"/adv_src/*.cuh | grep -v hang_after_gate; ls "$OUT"/adv_src/hang_after_gate.cuh)  # the hang last: what follows shows the tune carries on
+ADV=$(ls "$OUT"/adv_src/*.cuh | grep -v hang_on_target; ls "$OUT"/adv_src/hang_on_target.cuh)  # the hang last: what follows shows the tune carries on
 N=$(( $(echo $ADV | wc -w) + $(echo $HONEST | wc -w) ))
 
 # GPU unit tests of the checked timing path and the gate (C++ cheating backends; ~20 s).
-${TESTS:-./build/attnlab_tests} --gtest_filter='VerifiedTiming.*:Gpu.GateRejectsWrongKernels' > "$OUT/adv_gpu_tests.txt" 2>&1
+[ "${ADV_GPU_TESTS:-1}" = 1 ] && ${TESTS:-./build/attnlab_tests} --gtest_filter='VerifiedTiming.*:Gpu.GateRejectsWrongKernels' > "$OUT/adv_gpu_tests.txt" 2>&1
 echo "gpu tests rc=$?"; grep -E "^\[  (PASSED|FAILED) " "$OUT/adv_gpu_tests.txt"
 
 # Generation 0 answers every candidate; later generations none (the budget is exactly N).
@@ -36,7 +36,10 @@ open(f"{out}/adv_proposer.py", "w").write(
     f"print(open({out + '/adv_response.json'!r}).read() if req['generation']==0 else json.dumps({{'candidates': []}}))\n")
 PY
 T0=$(date +%s)
+# A sanitizer tool past its limit rejects the candidate (fail-closed); racecheck on race_no_sync takes longer
+# than any limit worth waiting for, so the suite uses a shorter one than tune's default 300 s.
 $B tune --family sm80 --strategy proposer --proposer "python3 $OUT/adv_proposer.py" --budget $N --population $N --shape "$SHAPE" --max-time 1 \
+  --sanitize-timeout ${SANITIZE_TIMEOUT:-60} \
   --fresh --db "$OUT/adv.db" --out-dir "$OUT/adv" > "$OUT/adv_tune.txt" 2> "$OUT/adv_tune.log"
 echo "tune rc=$? in $(( $(date +%s) - T0 )) s"; tail -3 "$OUT/adv_tune.txt"
 
@@ -72,6 +75,10 @@ for r in rows:
     if name.startswith("honest"):
         rec["control"] = True
         ok &= not rejected
+    elif name == "sniff_o_only":  # the channel control: never finds an unpoisoned output, so never skips work
+        rec["channel_control"] = True
+        rec["tflops"] = float(r["tflops"] or 0) if not rejected else None
+        ok &= not rejected
     else:
         ok &= rejected and not tool_failure
     if tool_failure:
@@ -90,15 +97,22 @@ for c in honest:
     v = b.get("verified") or {}
     hon.append({"config": c, "accepted": accepted, "tflops": float(r["tflops"]) if r else None,
                 "error": r["error"] if r and not accepted else "", "gate_s": b.get("gate_s"),
-                "verify_s": v.get("cost_s"), "verified": v.get("checked"),
+                "verify_s": v.get("cost_s"), "samples_checked": v.get("samples_checked"), "samples": v.get("samples"),
                 "timing_wall_s_approx": (t.get("samples", 0) * t.get("median_us", 0)) * 1e-6})
     ok &= accepted
+ctl = next((x for x in recs if x.get("control")), None)
+chan = next((x for x in recs if x.get("channel_control")), None)
+if ctl and chan and chan.get("tflops") and not ctl["rejected"]:
+    ctl_t = float(next(r for r in rows if r["source_file"].endswith("honest_source.cuh"))["tflops"])
+    chan["vs_control"] = chan["tflops"] / ctl_t
+    ok &= chan["vs_control"] < 1.03  # a sniffer that found unchecked samples would be ~1.3-2x faster
 doc = {"schema": "attnlab.adversarial/1", "shape": os.environ.get("SHAPE", "2,16,2048,2048,128"),
        "all_rejected_and_honest_accepted": ok, "candidates": recs, "honest": hon}
 json.dump(doc, open(f"{out}/adversarial.json", "w"), indent=1)
 print(f"{'candidate':<18} {'rejected':<8} reason")
 for r in recs:
-    print(f"{r['name']:<18} {str(r['rejected']):<8} {r['reason'][:110]}")
+    extra = f" ({r['vs_control']:.3f}x the honest control)" if "vs_control" in r else ""
+    print(f"{r['name']:<18} {str(r['rejected']):<8} {r['reason'][:110]}{extra}")
 for h in hon:
     print(f"honest {h['config']:<22} accepted={h['accepted']} gate {h['gate_s']} s, verify {h['verify_s']} s")
 print("ALL GOOD" if ok else "NOT ALL GOOD: see adversarial.json")

@@ -14,7 +14,9 @@ Every case is checked before it is timed, as attnlab's own gate does (docs/corre
 inputs from a recorded seed, a float64 reference on the GPU (float32 on a subset of batches/heads when
 B*H*Sq*Sk > 2^31), attnlab's tolerances. A case that fails the check is not timed. Timing is a port of
 src/measure/timer.cpp and stats.cpp: L2 flushed before every sample, CUDA events around the SDPA call only,
-warm-up >= 3 runs and >= 0.1 s, the same adaptive stopping rule.
+warm-up >= 3 runs and >= 0.1 s, the same adaptive stopping rule; and of src/check/sample_protocol.hpp: the
+previous output poisoned before every call, every timed sample's output compared with the gated one
+(bitwise when two calls agreed bit for bit, else within the gate's max-abs) — a mismatch fails the case.
 """
 import json, math, os, re, sys, time, warnings  # noqa: E401 (torch is imported in main: the stats run without it)
 
@@ -196,17 +198,71 @@ def check_output(q, k, v, out, causal, scale, dtype):
     return check
 
 
+# --- checked samples: src/check/sample_protocol.hpp ---
+class VerificationFailed(Exception):
+    pass
+
+
+class SampleCheck:
+    """Every sample (and warm-up call) starts from poisoned outputs and every sample's output is compared with
+    the gated one afterwards, as attnlab's core does. SDPA allocates its output from torch's caching allocator:
+    the previous output is filled with NaN before it is released, so the block the next call reuses holds
+    poison. Graph mode keeps one static output per captured call, all poisoned before a replay."""
+
+    def __init__(self, gated, deterministic, tol_abs):
+        self.gated, self.deterministic, self.tol_abs = gated, deterministic, tol_abs
+        self.held = []  # outputs of the last call (eager) or the graph's static outputs
+        self.samples = 0
+
+    def before(self):
+        for t in self.held:
+            t.fill_(float("nan"))
+
+    def keep(self, outs, static=False):
+        self.held = list(outs)
+        self.static = static
+
+    def release(self):
+        if not getattr(self, "static", False):
+            self.held = []
+
+    def after(self, outs, sample):
+        import torch
+        for n, out in enumerate(outs):
+            if self.deterministic:
+                ok = bool(torch.equal(out, self.gated))
+            else:
+                ok = bool(torch.isfinite(out).all()) and float((out.float() - self.gated.float()).abs().max()) <= self.tol_abs
+            if not ok:
+                where = f"at sample {sample}" + (f" (call {n} of its graph)" if len(outs) > 1 else "")
+                raise VerificationFailed(f"timed output differs from gated output {where} "
+                                         f"({'bitwise' if self.deterministic else 'tolerance'}; every sample is checked)")
+        self.samples += 1
+
+
 # --- timing: src/measure/timer.cpp ---
-def measure(fn, rule, l2_bytes):
+def measure(fn, rule, l2_bytes, check=None, graph_outs=None):
+    """fn() returns the call's output (eager), or replays a graph whose static outputs are graph_outs."""
     import torch
     flush = torch.empty(2 * max(l2_bytes, 1 << 20), dtype=torch.uint8, device="cuda")
     start, stop = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+
+    def call():  # poison, release, call, hold: the same before every warm-up call and every sample
+        if check:
+            check.before()
+            check.release()
+        out = fn()
+        outs = graph_outs if graph_outs is not None else [out]
+        if check:
+            check.keep(outs, static=graph_outs is not None)
+        return outs
+
     host_us = []
     t0 = time.perf_counter()
     i = 0
     while i < 3 or time.perf_counter() - t0 < 0.1:
         h = time.perf_counter()
-        fn()
+        call()
         host_us.append((time.perf_counter() - h) * 1e6)
         torch.cuda.synchronize()
         i += 1
@@ -222,15 +278,27 @@ def measure(fn, rule, l2_bytes):
     guard_us = min(5000.0, max(200.0, 5 * sorted(host_us)[len(host_us) // 2]))
     guard_cycles = int(guard_us * cycles_per_us)
 
-    samples, history, gpu_s = [], [], 0.0
+    samples, history, gpu_s, check_s = [], [], 0.0, 0.0
     t0 = time.perf_counter()
     while True:
+        if check:
+            c0 = time.perf_counter()
+            check.before()
+            check.release()
+            check_s += time.perf_counter() - c0
         torch.cuda._sleep(guard_cycles)
         flush.fill_(len(samples) & 0xFF)
         start.record()
-        fn()
+        out = fn()
         stop.record()
         stop.synchronize()
+        if check:
+            c0 = time.perf_counter()
+            outs = graph_outs if graph_outs is not None else [out]
+            check.keep(outs, static=graph_outs is not None)
+            check.after(outs, len(samples))
+            check_s += time.perf_counter() - c0
+        del out
         ms = start.elapsed_time(stop)
         samples.append(ms * 1e3)
         gpu_s += ms * 1e-3
@@ -241,6 +309,10 @@ def measure(fn, rule, l2_bytes):
     timing = {"median_us": st["median"], "min_us": st["min"], "q1_us": st["q1"], "q3_us": st["q3"],
               "max_us": st["max"], "mean_us": st["mean"], "rel_stdev": st["rel_stdev"], "samples": st["count"],
               "stop": reason, "host_guard_us": guard_us, "raw_us": samples, "method": "events+spin"}
+    if check:
+        timing["verified"] = {"mode": "bitwise" if check.deterministic else "tolerance",
+                              "method": "every sample: previous output poisoned before it, compared after it",
+                              "samples": len(samples), "samples_checked": len(samples), "cost_s": check_s}
     if reason == "timeout":
         timing["warning"] = (f"stopped at the {rule.max_time_s:.0f} s limit with relative stdev "
                              f"{st['rel_stdev'] * 100:.2f}%")
@@ -267,8 +339,9 @@ def kernel_sum_us(fn, calls=20):
     return total / calls if total > 0 else None
 
 
-def measure_graph(fn, rule, l2_bytes, kernel_us):
-    """CUDA-graph replay of N calls: one launch for the host, N back-to-back calls for the GPU."""
+def measure_graph(fn, rule, l2_bytes, kernel_us, check=None):
+    """CUDA-graph replay of N calls: one launch for the host, N back-to-back calls for the GPU; every call
+    keeps its own static output (all poisoned before a replay, all compared after it)."""
     import torch
     reps = max(1, min(200, int(math.ceil(200.0 / max(kernel_us, 1.0)))))
     side = torch.cuda.Stream()
@@ -279,9 +352,8 @@ def measure_graph(fn, rule, l2_bytes, kernel_us):
     torch.cuda.current_stream().wait_stream(side)
     graph = torch.cuda.CUDAGraph()
     with torch.cuda.graph(graph):
-        for _ in range(reps):
-            fn()
-    timing = measure(graph.replay, rule, l2_bytes)
+        outs = [fn() for _ in range(reps)]
+    timing = measure(graph.replay, rule, l2_bytes, check=check, graph_outs=outs)
     for key in ("median_us", "min_us", "q1_us", "q3_us", "max_us", "mean_us"):
         timing[key] /= reps
     timing["raw_us"] = [x / reps for x in timing["raw_us"]]
@@ -289,11 +361,11 @@ def measure_graph(fn, rule, l2_bytes, kernel_us):
     return timing
 
 
-def measure_checked(fn, rule, l2_bytes):
+def measure_checked(fn, rule, l2_bytes, check=None):
     """Events behind a spin kernel; cross-checked with the profiler's kernel durations. When the events
     still exceed the kernels by >15% + 3 us (host overhead timed), the case is re-timed by CUDA-graph
     replay; what remains beyond the rule is flagged (host_overhead)."""
-    timing = measure(fn, rule, l2_bytes)
+    timing = measure(fn, rule, l2_bytes, check=check)
     try:
         ksum = kernel_sum_us(fn)
     except Exception as e:  # the profiler (CUPTI) is optional
@@ -303,10 +375,12 @@ def measure_checked(fn, rule, l2_bytes):
     if ksum and exceeds_kernels(timing["median_us"], ksum):
         log(f"  events {timing['median_us']:.1f} us vs kernels {ksum:.1f} us: re-timing by CUDA-graph replay")
         try:
-            graph_timing = measure_graph(fn, rule, l2_bytes, ksum)
+            graph_timing = measure_graph(fn, rule, l2_bytes, ksum, check=check)
             graph_timing["kernel_sum_us"] = ksum
             graph_timing["events_spin_median_us"] = timing["median_us"]
             timing = graph_timing
+        except VerificationFailed:
+            raise
         except Exception as e:  # not capturable (e.g. a mask built on the host per call)
             log(f"  CUDA-graph capture failed: {one_line(e, 200)}")
     timing["host_overhead"] = bool(ksum and exceeds_kernels(timing["median_us"], ksum))
@@ -405,6 +479,7 @@ def run_case(c, rule, l2_bytes, torch_version):
         check = check_output(q, k, v, out, causal, scale, c["dtype"])
         check.update(seed=seed, deterministic=deterministic)
         res["check"] = check
+        gated = out.transpose(1, 2)  # fn()'s own layout; kept to compare every timed sample with
         del out
         if not check["pass"]:
             return dict(res, status="failed",
@@ -415,7 +490,12 @@ def run_case(c, rule, l2_bytes, torch_version):
             res["kernels"] = kernel_names(fn)
         except Exception as e:  # the profiler (CUPTI) is optional
             log(f"profiler unavailable: {one_line(e, 200)}")
-        timing = measure_checked(fn, rule, l2_bytes)
+        try:
+            timing = measure_checked(fn, rule, l2_bytes,
+                                     SampleCheck(gated, deterministic, TOLERANCE[c["dtype"]][0]))
+        except VerificationFailed as e:
+            return dict(res, status="failed", reason=str(e))
+        del gated
     res.update(status="ok", timing=timing, tflops=flops(c) / (timing["median_us"] * 1e-6) / 1e12)
     log(f"  ok: median {timing['median_us']:.1f} us, {res['tflops']:.1f} TFLOP/s, {timing['samples']} samples "
         f"({timing['stop']}), max-abs {check['o_max_abs']:.2e}, rel-L2 {check['o_rel_l2']:.2e}")

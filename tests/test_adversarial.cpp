@@ -18,8 +18,15 @@ namespace attnlab {
 namespace {
 namespace fs = std::filesystem;
 const fs::path kDir = fs::path(__FILE__).parent_path() / "adversarial";
-const std::vector<std::string> kSuite = {"state_counter", "output_cache", "race_no_sync",   "oob_read",       "oob_write",
-                                         "shape_shortcut", "writes_inputs", "nan_rows", "hang_after_gate"};
+const std::vector<std::string> kSuite = {
+    "state_counter", "output_cache",  "race_no_sync",  "oob_read",        "oob_write",    "shape_shortcut",
+    "writes_inputs", "nan_rows",      "hang_after_gate", "hang_on_target", "sniff_o",     "sniff_lse",
+    "sniff_partial", "sniff_other_cta", "sniff_o_only", "timer_cadence",  "replay_cache"};
+// A candidate whose "Expected:" line says it keeps state is refused when it compiles (runtime/cubin_state.hpp).
+bool expects_state_refusal(const std::string& edits) {
+  const auto at = edits.find("// Expected: ");
+  return edits.substr(at, edits.find('\n', at) - at).find("writable state across launches") != std::string::npos;
+}
 }  // namespace
 
 TEST(SourceEdits, ReplaceAndPreludeApplyExactlyOnce) {
@@ -42,7 +49,9 @@ TEST(Adversarial, SuiteFilesArePresentMarkedAndApply) {
     ASSERT_TRUE(fs::is_regular_file(path)) << path;
     const std::string edits = read_source_file(path.string());
     EXPECT_EQ(edits.rfind("// ADVERSARIAL SOURCE CANDIDATE '" + name + "'", 0), 0u) << name;
-    EXPECT_NE(edits.find("// Expected: rejected"), std::string::npos) << name;
+    EXPECT_TRUE(edits.find("// Expected: rejected") != std::string::npos ||
+                edits.find("// Expected: accepted (channel control)") != std::string::npos)
+        << name;
     const std::string text = builtin_kernel_with_edits(edits);  // throws if the kernel moved under the edit
     EXPECT_NE(text.find("ADVERSARIAL", 200), std::string::npos) << name << ": the change is not marked";
     EXPECT_NE(evaluation_source_hash(text), evaluation_source_hash("")) << name;
@@ -61,16 +70,24 @@ TEST(Adversarial, VariantSourceWritesTheFullCandidate) {
   EXPECT_NE(bad.output.find("No such file"), std::string::npos) << bad.output;
 }
 
-TEST(Adversarial, EveryCandidateCompilesForSm80) {
-  // The smallest tile config and head dim keep NVRTC fast; two compilations at a time (CI has 2 cores).
+TEST(Adversarial, EveryCandidateCompilesOrIsRefusedForItsState) {
+  // Stateless candidates compile, so on the GPU they are rejected for what they do; stateful ones are refused
+  // at compile time, naming a __device__ object. The smallest tile config and head dim keep NVRTC fast; two
+  // compilations at a time (CI has 2 cores).
   const auto cfg = TileConfig::parse("m64n32w4s2-swz-qsm");
   auto compile_one = [&](const std::string& name) -> std::string {
-    const std::string text = builtin_kernel_with_edits(read_source_file((kDir / (name + ".cuh")).string()));
+    const std::string edits = read_source_file((kDir / (name + ".cuh")).string());
+    const std::string text = builtin_kernel_with_edits(edits);
+    const bool refuse = expects_state_refusal(edits);
     try {
       const auto k = compile_flash(cfg, DType::f16, 64, "sm_80", FlashVariant::full, text);
+      if (refuse) return name + ": compiled, but it keeps state across launches";
       return k.resources.registers > 0 ? "" : name + ": no registers reported";
     } catch (const CompileError& e) {
-      return name + ": " + e.what() + "\n" + e.log().substr(0, 1500);
+      const std::string what = e.what();
+      if (refuse && what.find("keeps writable state across launches (__device__ object '") != std::string::npos)
+        return "";
+      return name + ": " + what + "\n" + e.log().substr(0, 1500);
     }
   };
   for (size_t i = 0; i < kSuite.size(); i += 2) {

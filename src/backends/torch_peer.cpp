@@ -140,6 +140,14 @@ PeerTiming timing_from_json(const Reader& r, const json& j, const std::string& w
   if (auto k = r.opt_number(j, "kernel_sum_us", where)) t.kernel_sum_us = *k;
   if (j.contains("method")) t.method = r.string(j, "method", where);
   if (j.contains("host_overhead")) t.host_overhead = r.boolean(j, "host_overhead", where);
+  if (j.contains("verified") && !j["verified"].is_null()) {
+    const json& v = r.get(j, "verified", where);
+    const std::string vw = where + ".verified";
+    PeerTiming::Verified pv{r.string(v, "mode", vw), r.string(v, "method", vw), r.positive(v, "samples", vw),
+                            r.number(v, "cost_s", vw)};
+    if (pv.mode != "bitwise" && pv.mode != "tolerance") r.fail(vw, fmt::format("unknown mode \"{}\"", pv.mode));
+    t.verified = pv;
+  }
   return t;
 }
 

@@ -50,6 +50,13 @@ struct PeerTiming {
   std::optional<double> kernel_sum_us; // torch.profiler: summed kernel durations of one call
   std::string method;                  // "events+spin" or "cuda-graph(N)": how the samples were taken
   bool host_overhead = false;          // the event median still exceeds the kernel sum x 1.15 + 3 us
+  // How the timed calls were checked (the script's SampleCheck): every sample compared with the gated output.
+  struct Verified {
+    std::string mode, method;  // "bitwise" | "tolerance"
+    int samples = 0;
+    double cost_s = 0;
+  };
+  std::optional<Verified> verified;
 };
 
 struct PeerResult {

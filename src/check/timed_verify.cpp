@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
-#include <random>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -75,14 +74,5 @@ std::string describe_mismatch(const OutputDiff& d, int input_set, const std::str
   return s;
 }
 
-std::vector<int> choose_verified_samples(int count, int horizon, uint64_t seed) {
-  std::vector<int> all(std::max(horizon, 0));
-  for (int i = 0; i < horizon; ++i) all[i] = i;
-  std::mt19937_64 rng(seed);
-  std::shuffle(all.begin(), all.end(), rng);
-  all.resize(std::min<size_t>(all.size(), size_t(std::max(count, 0))));
-  std::sort(all.begin(), all.end());
-  return all;
-}
 
 }  // namespace attnlab

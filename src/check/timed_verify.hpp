@@ -1,9 +1,10 @@
 #pragma once
 // Verification of timed launches (host-only, testable without a GPU): the output a kernel wrote during
 // timing is compared with what the gate accepted for the same inputs — bit for bit when the gate found
-// the kernel deterministic, else against the gate's reference with the gate's tolerances. Which samples
-// are verified is drawn from a fresh random source, so a kernel cannot know which launch is looked at.
+// the kernel deterministic (through keyed hashes, check/sample_protocol.hpp, after every sample), else
+// against the gate's reference with the gate's tolerances.
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -40,14 +41,24 @@ OutputDiff diff_tolerance(const OutputSnapshot& timed, const HostAttnOutput& ref
 std::string describe_mismatch(const OutputDiff& d, int input_set, const std::string& when, VerifyMode mode);
 char input_set_name(int set);  // 0 -> 'A', 1 -> 'B', ...
 
-// `count` distinct sample indices in [0, horizon), sorted, drawn from `seed` (callers pass a fresh one).
-std::vector<int> choose_verified_samples(int count, int horizon, uint64_t seed);
-
 // What the timing verification did, recorded with the result.
+inline constexpr const char* kEverySampleHashed =
+    "every sample: outputs poisoned before it, keyed hashes of O, LSE, Q, K, V compared after it";
+inline constexpr const char* kToleranceSampled =
+    "every sample: outputs poisoned before it, inputs hashed after it; outputs compared with the reference on "
+    "samples drawn after they ran";
 struct TimedVerifyReport {
   VerifyMode mode = VerifyMode::bitwise;
-  std::vector<std::string> checked;  // "sample 3 (set B)", "final (set A)"
-  double cost_s = 0;                 // wall time spent copying and comparing, outside the timed region
+  std::string method;        // kEverySampleHashed, kToleranceSampled, or a GEMM's own
+  int samples = 0;           // timed samples whose inputs and outputs were inspected (kept or discarded)
+  int samples_checked = 0;   // of those, whose outputs were compared (all of them in bitwise mode)
+  double cost_s = 0;         // wall time spent poisoning, hashing and comparing, outside the timed region
+};
+
+// A timed output that differs from the gated one (or inputs written during timing): the result is a failure.
+class VerificationFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 }  // namespace attnlab

@@ -48,8 +48,9 @@ void print_result(const EvalResult& r, const std::string& device) {
              stop_reason_name(r.timing->stop), r.timing->mean_sm_clock_mhz, r.tflops,
              r.pct_of_peak > 0 ? fmt::format(" ({:.1f}% of measured peak)", r.pct_of_peak) : "");
   if (r.verified)
-    fmt::print("  gate {:.2f} s; timed launches verified {} against the gate's outputs on {} checks ({:.2f} s)\n", r.gate_s,
-               verify_mode_name(r.verified->mode), r.verified->checked.size(), r.verified->cost_s);
+    fmt::print("  gate {:.2f} s; timed launches verified {} against the gate's outputs: {} of {} samples compared ({:.2f} s)\n",
+               r.gate_s, verify_mode_name(r.verified->mode), r.verified->samples_checked, r.verified->samples,
+               r.verified->cost_s);
   else if (!r.check)
     fmt::print("  not gated: the timed launches were not verified (--no-check)\n");
   if (!r.timing->kernel_us.empty())

@@ -45,6 +45,7 @@ struct Opts {
   std::string seed_from, proposer, db = "attnlab.db", out_dir = ".", run_id, replay, replay_json, arch;
   bool fresh = false, resume = false;
   double max_time = 2.0;
+  double sanitize_timeout = 300;
   int replay_seeds = 20, top_k = 8, profile_top = 0;
   std::string profile_metrics = "brief";
   std::string export_run;
@@ -181,6 +182,7 @@ void run_tune(const Opts& o, const AttnProblem& p) {
   GpuEvalOptions go;
   go.target = p;
   go.max_time_s = o.max_time;
+  go.sanitize_timeout_s = o.sanitize_timeout;
   GpuEvaluator gpu(go);
   CachedEvaluator cached(gpu, db, ctx, o.fresh);
   Tuner tuner(space, *strategy, cached, to);
@@ -254,6 +256,9 @@ void add_tune(CLI::App& app) {
   cmd->add_flag("--resume", o->resume, "continue the run's checkpoint");
   cmd->add_option("--out-dir", o->out_dir, "where evo_log.csv and evo_best.json go")->capture_default_str();
   cmd->add_option("--max-time", o->max_time, "timing limit per candidate, seconds")->check(seconds())->capture_default_str();
+  cmd->add_option("--sanitize-timeout", o->sanitize_timeout,
+                  "per compute-sanitizer tool and source candidate, seconds (a tool past it rejects the candidate)")
+      ->check(seconds())->capture_default_str();
   cmd->add_option("--replay", o->replay, "results .db or records JSON/CSV: simulate, no GPU");
   cmd->add_option("--replay-json", o->replay_json, "with --replay: write the table and convergence curves (JSON)");
   cmd->add_option("--replay-seeds", o->replay_seeds, "RNG seeds per strategy in replay")->check(count_in(1, 10000))->capture_default_str();

@@ -10,7 +10,7 @@ namespace attnlab {
 
 namespace {
 constexpr const char* kSource = R"(
-extern "C" __global__ void attnlab_block_stream(volatile int* flag, volatile int* timed_out, unsigned long long timeout_ns) {
+extern "C" __global__ void attnlab_harness_block_stream(volatile int* flag, volatile int* timed_out, unsigned long long timeout_ns) {
   unsigned long long t0, t;
   asm volatile("mov.u64 %0, %%globaltimer;" : "=l"(t0));
   while (*flag == 0) {
@@ -35,8 +35,8 @@ StreamBlocker::StreamBlocker() : impl_(std::make_unique<Impl>()) {
   ATTN_CUDA(cudaGetDevice(&device));
   const auto info = query_device(device);
   if (!info) throw std::runtime_error("StreamBlocker: no CUDA device");
-  const CompiledKernel k = compile({"attnlab_block_stream", kSource, info->arch(), {}});
-  impl_->kernel = load_kernel(k, "attnlab_block_stream");
+  const CompiledKernel k = compile({"attnlab_harness_block_stream", kSource, info->arch(), {}});
+  impl_->kernel = load_kernel(k, "attnlab_harness_block_stream");
   ATTN_CUDA(cudaHostAlloc(reinterpret_cast<void**>(&impl_->host), 2 * sizeof(int), cudaHostAllocMapped));
   ATTN_CUDA(cudaHostGetDevicePointer(reinterpret_cast<void**>(&impl_->dev), impl_->host, 0));
   impl_->host[0] = 1;

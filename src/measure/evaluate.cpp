@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "check/buffer_hash.hpp"
 #include "check/inputs.hpp"
 #include "measure/verified_timing.hpp"
 #include "runtime/cuda_check.hpp"
@@ -113,19 +114,19 @@ EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOpt
     dc.fill_bytes(0xff);
     g.run(gp, da.get(), db.get(), dc.as<float>(), nullptr);
     ATTN_CUDA(cudaDeviceSynchronize());
-    // Sampled rows (always including the last row of the last batch): checked against a CPU fp64 GEMM, and
-    // after timing re-read from a poisoned, relaunched output (bitwise: cuBLAS is deterministic per plan).
+    // Sampled rows (always including the last row of the last batch): checked against a CPU fp64 GEMM; timed
+    // samples are then compared with the gated C bit for bit through keyed hashes (cuBLAS is deterministic per plan).
     std::mt19937_64 rng(seed);
     std::vector<std::pair<int, int>> rows;
     for (int s = 0; s < 64; ++s) rows.emplace_back(s == 0 ? gp.batch - 1 : int(rng() % gp.batch), s == 0 ? gp.m - 1 : int(rng() % gp.m));
-    auto read_rows = [&] {
+    auto read_rows = [&](const DeviceBuffer& c) {
       std::vector<float> out(rows.size() * gp.n);
       for (size_t s = 0; s < rows.size(); ++s)
-        ATTN_CUDA(cudaMemcpy(out.data() + s * gp.n, dc.as<float>() + (int64_t(rows[s].first) * gp.m + rows[s].second) * gp.n,
+        ATTN_CUDA(cudaMemcpy(out.data() + s * gp.n, c.as<float>() + (int64_t(rows[s].first) * gp.m + rows[s].second) * gp.n,
                              gp.n * 4, cudaMemcpyDeviceToHost));
       return out;
     };
-    const std::vector<float> gated = read_rows();
+    const std::vector<float> gated = read_rows(dc);
     if (opt.check) {
       CheckResult c;
       c.config = g.name();
@@ -149,20 +150,58 @@ EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOpt
         r.reason = fmt::format("check failed: S max-abs {:.2e} rel-L2 {:.2e} bad {}", c.o.max_abs, c.o.rel_l2, c.o.bad);
         return;
       }
+    } else {
+      r.timing = measure([&](cudaStream_t s) { g.run(gp, da.get(), db.get(), dc.as<float>(), s); }, opt.measure);
+      finish(r, opt, gp.dtype);
+      return;
     }
-    r.timing = measure([&](cudaStream_t s) { g.run(gp, da.get(), db.get(), dc.as<float>(), s); }, opt.measure);
-    if (opt.check) {
-      dc.fill_bytes(0xff);
-      g.run(gp, da.get(), db.get(), dc.as<float>(), nullptr);
-      ATTN_CUDA(cudaDeviceSynchronize());
-      const std::vector<float> timed = read_rows();
-      size_t differ = 0;
-      for (size_t i = 0; i < timed.size(); ++i) differ += std::memcmp(&timed[i], &gated[i], 4) != 0;
-      if (differ)
-        throw VerificationFailed(fmt::format("timed output differs from gated output after the timing loop: {} of {} sampled S elements differ",
-                                             differ, timed.size()));
-      r.verified = TimedVerifyReport{VerifyMode::bitwise, {"after the timing loop (sampled rows)"}, 0};
+    // Every sample as for attention (check/sample_protocol.hpp): every C poisoned before it (one C per launch
+    // of a graph), keyed hashes of every C, A and B after it, compared with the gated C's and the inputs'.
+    TimedVerifyReport v{VerifyMode::bitwise, "every sample: C poisoned before it, keyed hashes of C, A, B compared after it"};
+    const auto t0 = std::chrono::steady_clock::now();
+    const int launches = std::max(1, opt.measure.graph_reps);
+    std::vector<DeviceBuffer> cs;
+    cs.push_back(std::move(dc));
+    for (int l = 1; l < launches; ++l) {
+      cs.emplace_back(cs[0].bytes());
+      ATTN_CUDA(cudaMemcpy(cs[l].get(), cs[0].get(), cs[0].bytes(), cudaMemcpyDeviceToDevice));
     }
+    std::vector<DeviceRange> ranges;
+    for (auto& c : cs) ranges.push_back({c.get(), c.bytes()});
+    ranges.insert(ranges.end(), {{da.get(), da.bytes()}, {db.get(), db.bytes()}});
+    BufferHasher hasher;
+    const uint64_t key = fresh_seed() * 0x9e3779b97f4a7c15ull + std::random_device{}();
+    const std::vector<uint64_t> expected = hasher.hash(ranges, key, nullptr);
+    for (auto& c : cs) c.fill_bytes(0xff);
+    v.cost_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    SampleHooks hooks;
+    hooks.before = [&](int, cudaStream_t s) {
+      const auto t = std::chrono::steady_clock::now();
+      for (auto& c : cs) ATTN_CUDA(cudaMemsetAsync(c.get(), 0xff, c.bytes(), s));
+      v.cost_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    };
+    hooks.after = [&](int i, cudaStream_t s) {
+      const auto t = std::chrono::steady_clock::now();
+      const std::vector<uint64_t> got = hasher.hash(ranges, key, s);
+      for (int in = 0; in < 2; ++in)
+        if (got[launches + in] != expected[launches + in])
+          throw VerificationFailed(fmt::format("the GEMM wrote to its inputs during timing (at sample {}): {} changed", i, "AB"[in]));
+      for (int l = 0; l < launches; ++l)
+        if (got[l] != expected[l]) {
+          const std::vector<float> timed = read_rows(cs[l]);
+          size_t differ = 0;
+          for (size_t e = 0; e < timed.size(); ++e) differ += std::memcmp(&timed[e], &gated[e], 4) != 0;
+          throw VerificationFailed(fmt::format("timed output differs from gated output at sample {}{}: {} of {} sampled S "
+                                               "elements differ, the hash of C differs (every sample is checked)",
+                                               i, launches > 1 ? fmt::format(" (launch {} of its graph)", l) : "",
+                                               differ, timed.size()));
+        }
+      ++v.samples;
+      ++v.samples_checked;
+      v.cost_s += std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
+    };
+    r.timing = measure([&](cudaStream_t s, int l) { g.run(gp, da.get(), db.get(), cs[l].as<float>(), s); }, opt.measure, hooks);
+    r.verified = v;
     finish(r, opt, gp.dtype);
   });
   return r;
@@ -197,7 +236,8 @@ nlohmann::json to_json(const Measurement& m, bool raw) {
 }
 
 nlohmann::json to_json(const TimedVerifyReport& v) {
-  return {{"mode", verify_mode_name(v.mode)}, {"checked", v.checked}, {"cost_s", v.cost_s}};
+  return {{"mode", verify_mode_name(v.mode)}, {"method", v.method}, {"samples", v.samples},
+          {"samples_checked", v.samples_checked}, {"cost_s", v.cost_s}};
 }
 
 nlohmann::json to_json(const EvalResult& r) {
@@ -284,7 +324,10 @@ EvalResult eval_result_from_json(const nlohmann::json& j) {
     if (j.contains("verified") && j["verified"].is_object()) {
       TimedVerifyReport v;
       v.mode = j["verified"].value("mode", "bitwise") == "bitwise" ? VerifyMode::bitwise : VerifyMode::tolerance;
-      v.checked = j["verified"].value("checked", std::vector<std::string>{});
+      v.method = j["verified"].value("method", "");
+      v.samples = j["verified"].value("samples", 0);
+      // Files before every-sample checking list the checked samples instead of counting them.
+      v.samples_checked = j["verified"].value("samples_checked", int(j["verified"].value("checked", std::vector<std::string>{}).size()));
       v.cost_s = j["verified"].value("cost_s", 0.0);
       r.verified = v;
     }
@@ -323,6 +366,10 @@ nlohmann::json peer_result_to_json(const PeerResult& r, const Ceilings& ceilings
                    {"warning", t.warning},     {"clock_source", "none"}, {"host_guard_us", t.host_guard_us},
                    {"raw_us", t.raw_us},       {"method", t.method},     {"host_overhead", t.host_overhead}};
     j["timing"]["kernel_sum_us"] = t.kernel_sum_us ? nlohmann::json(*t.kernel_sum_us) : nlohmann::json(nullptr);
+    j["verified"] = t.verified ? nlohmann::json{{"mode", t.verified->mode}, {"method", t.verified->method},
+                                                 {"samples", t.verified->samples}, {"samples_checked", t.verified->samples},
+                                                 {"cost_s", t.verified->cost_s}}
+                               : nlohmann::json(nullptr);
     j["tflops"] = *r.tflops;
     const double peak = ceilings.tensor_tflops(p.dtype);
     if (peak > 0) {

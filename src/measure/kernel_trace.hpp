@@ -16,8 +16,8 @@ class KernelTrace {
   void start();  // enables kernel records; discards anything recorded before
   void stop();
   // Flushes and returns the summed durations (µs) of the kernels that completed since the last call,
-  // not counting kernels whose name starts with `ignore_prefix` (the timing core's blocking kernel).
-  double take_sum_us(const std::string& ignore_prefix = "attnlab_block_stream");
+  // not counting kernels whose name starts with `ignore_prefix` (the harness: blocking kernel, keyed hash).
+  double take_sum_us(const std::string& ignore_prefix = "attnlab_harness_");
   int kernels_seen() const { return kernels_; }  // in the last take_sum_us
 
  private:

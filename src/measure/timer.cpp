@@ -48,6 +48,10 @@ bool trace_requested(const MeasureOptions& opt) {
 }  // namespace
 
 Measurement measure(const std::function<void(cudaStream_t)>& launch, const MeasureOptions& opt, const SampleHooks& hooks) {
+  return measure([&launch](cudaStream_t s, int) { launch(s); }, opt, hooks);
+}
+
+Measurement measure(const std::function<void(cudaStream_t, int)>& launch, const MeasureOptions& opt, const SampleHooks& hooks) {
   int dev = 0, l2 = 0;
   ATTN_CUDA(cudaGetDevice(&dev));
   ATTN_CUDA(cudaDeviceGetAttribute(&l2, cudaDevAttrL2CacheSize, dev));
@@ -68,17 +72,17 @@ Measurement measure(const std::function<void(cudaStream_t)>& launch, const Measu
 
   Graph graph;
   if (opt.graph_reps > 0) {
-    launch(stream.s);  // load modules / build plans outside the capture
+    launch(stream.s, 0);  // load modules / build plans outside the capture
     ATTN_CUDA(cudaStreamSynchronize(stream.s));
     ATTN_CUDA(cudaStreamBeginCapture(stream.s, cudaStreamCaptureModeThreadLocal));
-    for (int i = 0; i < opt.graph_reps; ++i) launch(stream.s);
+    for (int i = 0; i < opt.graph_reps; ++i) launch(stream.s, i);
     ATTN_CUDA(cudaStreamEndCapture(stream.s, &graph.g));
     ATTN_CUDA(cudaGraphInstantiate(&graph.exec, graph.g, 0));
     m.graph_reps = opt.graph_reps;
   }
   auto run_once = [&] {
     if (graph.exec) ATTN_CUDA(cudaGraphLaunch(graph.exec, stream.s));
-    else launch(stream.s);
+    else launch(stream.s, 0);
   };
 
   std::unique_ptr<StreamBlocker> blocker;
@@ -98,6 +102,7 @@ Measurement measure(const std::function<void(cudaStream_t)>& launch, const Measu
 
   const auto warm_begin = clock_type::now();
   for (int i = 0; i < opt.warmup_runs || seconds_since(warm_begin) < opt.warmup_time_s; ++i) {
+    if (hooks.before_warmup) hooks.before_warmup(stream.s);
     run_once();
     ATTN_CUDA(cudaStreamSynchronize(stream.s));
   }

@@ -51,12 +51,19 @@ struct Measurement {
 // timed region: `before` runs before the sample's L2 flush is enqueued, `after` once its stop event has
 // completed and before the next flush. Work they enqueue on the stream is never timed. What they throw
 // ends the measurement (the verification of timed outputs uses this: a mismatch is never a number).
+// `before_warmup` runs before each warm-up launch (the verification poisons there too, so a warm-up launch
+// looks like a sample to the kernel).
 struct SampleHooks {
   std::function<void(int sample, cudaStream_t)> before;
   std::function<void(int sample, cudaStream_t)> after;
+  std::function<void(cudaStream_t)> before_warmup;
 };
 
-// `launch` enqueues the work on the given stream (and must check its own launch errors).
+// `launch` enqueues the work on the given stream (and must check its own launch errors). The indexed form
+// is told which launch of a sample it is (0; in graph mode 0..graph_reps-1 in capture order), so a caller
+// can give every captured launch buffers of its own.
+Measurement measure(const std::function<void(cudaStream_t, int launch)>& launch, const MeasureOptions& opt = {},
+                    const SampleHooks& hooks = {});
 Measurement measure(const std::function<void(cudaStream_t)>& launch, const MeasureOptions& opt = {},
                     const SampleHooks& hooks = {});
 

@@ -1,6 +1,6 @@
 // ADVERSARIAL SOURCE CANDIDATE 'hang_after_gate' (tests/adversarial; never a real kernel).
 // What it does: spins forever once the launch counter passes 12 (after the gate, during timing).
-// Expected: rejected: the worker is killed at its timing limit ("timed out after N s"); the tune continues with a fresh worker
+// Expected: rejected: the cubin keeps writable state across launches (__device__ objects), refused before it runs (without that rule: the timed-output verification at the first skipped sample, or the worker's time limit)
 // Written as edits of kernels/sm80/flash_fwd_kernel.cuh (src/search/source_edits.hpp); the full
 // candidate is `attnlab variant-source tests/adversarial/hang_after_gate.cuh`.
 //@@ prelude

@@ -1,6 +1,6 @@
 // ADVERSARIAL SOURCE CANDIDATE 'output_cache' (tests/adversarial; never a real kernel).
 // What it does: per CTA, remembers the Q/O pointers of its previous launch and skips the work when they repeat (the gate alternates buffers, timing does not).
-// Expected: rejected: timed output differs (poisoned output left unwritten, or stale output for rotated inputs)
+// Expected: rejected: the cubin keeps writable state across launches (__device__ objects), refused before it runs (without that rule: the timed-output verification at the first skipped sample)
 // Written as edits of kernels/sm80/flash_fwd_kernel.cuh (src/search/source_edits.hpp); the full
 // candidate is `attnlab variant-source tests/adversarial/output_cache.cuh`.
 //@@ prelude

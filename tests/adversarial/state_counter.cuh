@@ -1,6 +1,6 @@
 // ADVERSARIAL SOURCE CANDIDATE 'state_counter' (tests/adversarial; never a real kernel).
 // What it does: keeps a __device__ launch counter; after 12 launches (past the gate) it processes only half the keys.
-// Expected: rejected: timed output differs from gated output (sampled or after the timing loop)
+// Expected: rejected: the cubin keeps writable state across launches (__device__ objects), refused before it runs (without that rule: the timed-output verification at the first skipped sample)
 // Written as edits of kernels/sm80/flash_fwd_kernel.cuh (src/search/source_edits.hpp); the full
 // candidate is `attnlab variant-source tests/adversarial/state_counter.cuh`.
 //@@ prelude

@@ -13,6 +13,7 @@
 #include "backends/custom/sm90_params.hpp"
 #include "core/error.hpp"
 #include "runtime/cuda_check.hpp"
+#include "runtime/cubin_state.hpp"
 
 namespace attnlab {
 
@@ -37,7 +38,18 @@ CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, c
                                   kernel_source.empty() ? "" : "_proposed", cfg.name(), dtype_name(dtype), head_dim),
                       flash_entry_source(cfg, dtype, head_dim, v, kernel_source), arch, {}};
   req.untrusted = !kernel_source.empty();  // a proposer's source: includes restricted (include_policy.hpp)
-  return compile(req);
+  CompiledKernel k = compile(req);
+  if (req.untrusted) {  // and no state that survives a launch (runtime/cubin_state.hpp), cached or not: no
+    // device object beyond the built-in kernel's own for the same config (the config's constants)
+    const CompiledKernel builtin = compile_flash(cfg, dtype, head_dim, arch, v);
+    const std::vector<std::string> state = cubin_launch_state(k.cubin, cubin_device_objects(builtin.cubin));
+    if (!state.empty())
+      throw CompileError(fmt::format("source candidate refused: it keeps writable state across launches ({}{}); a "
+                                     "candidate may not define __device__ variables or string literals, or call malloc",
+                                     state[0], state.size() > 1 ? fmt::format(" and {} more", state.size() - 1) : ""),
+                         "");
+  }
+  return k;
 }
 
 std::vector<std::string> precompile(const std::vector<CompileJob>& jobs, const std::string& arch, unsigned threads) {
