@@ -141,17 +141,17 @@ TEST(TileConfig, DefaultsFollowTheKeyLength) {
     return default_config_for(AttnProblem::make(16384 / s, 2048 / d, 2048 / d, s, s, d, DType::bf16, causal), h100,
                               Family::sm90, 132);
   };
-  EXPECT_TRUE(pick(1024, 128, true).persistent);
-  EXPECT_TRUE(pick(4096, 128, true).persistent);  // dynamic causal hand-out (evidence/h100/dynsched)
-  EXPECT_FALSE(pick(8192, 128, true).persistent);
-  EXPECT_EQ(pick(512, 64, true).block_m, 128);
-  EXPECT_EQ(pick(4096, 64, true).block_m, 192);
-  EXPECT_TRUE(pick(4096, 64, true).persistent);
-  EXPECT_FALSE(pick(16384, 64, true).persistent);
-  EXPECT_TRUE(pick(16384, 128, false).persistent);
-  EXPECT_TRUE(pick(512, 64, false).persistent);
-  EXPECT_FALSE(pick(4096, 64, false).persistent);
-  EXPECT_FALSE(pick(512, 256, false).persistent);  // no room for a second 128-row Q buffer at d=256
+  EXPECT_TRUE(pick(1024, 128, true).knob("persistent"));
+  EXPECT_TRUE(pick(4096, 128, true).knob("persistent"));  // dynamic causal hand-out (evidence/h100/dynsched)
+  EXPECT_FALSE(pick(8192, 128, true).knob("persistent"));
+  EXPECT_EQ(pick(512, 64, true).knob("block_m"), 128);
+  EXPECT_EQ(pick(4096, 64, true).knob("block_m"), 192);
+  EXPECT_TRUE(pick(4096, 64, true).knob("persistent"));
+  EXPECT_FALSE(pick(16384, 64, true).knob("persistent"));
+  EXPECT_TRUE(pick(16384, 128, false).knob("persistent"));
+  EXPECT_TRUE(pick(512, 64, false).knob("persistent"));
+  EXPECT_FALSE(pick(4096, 64, false).knob("persistent"));
+  EXPECT_FALSE(pick(512, 256, false).knob("persistent"));  // no room for a second 128-row Q buffer at d=256
   for (int d : {64, 128, 256})
     for (int s : {512, 2048, 16384})
       for (bool causal : {false, true}) EXPECT_EQ(pick(s, d, causal).constraint_violation(d, h100), "") << d << " " << s;

@@ -26,12 +26,12 @@ TEST(Knobs, EachKnobChangesTheCubin) {
     ASSERT_TRUE(c.constraint_violation(128, ArchLimits::for_arch("sm_90a")).empty()) << knob;
     variants.push_back({knob, c});
   };
-  with("block_m", [](TileConfig& c) { c.block_m = 64; c.num_warps = 4; });
-  with("block_n", [](TileConfig& c) { c.block_n = 32; });
-  with("num_warps", [](TileConfig& c) { c.block_m = 128; c.num_warps = 4; c.block_n = 32; });
-  with("stages", [](TileConfig& c) { c.stages = 3; });
-  with("swizzle", [](TileConfig& c) { c.swizzle = false; });
-  with("q_in_regs", [](TileConfig& c) { c.q_in_regs = true; });
+  with("block_m", [](TileConfig& c) { c.set("block_m", 64); c.set("num_warps", 4); });
+  with("block_n", [](TileConfig& c) { c.set("block_n", 32); });
+  with("num_warps", [](TileConfig& c) { c.set("block_m", 128); c.set("num_warps", 4); c.set("block_n", 32); });
+  with("stages", [](TileConfig& c) { c.set("stages", 3); });
+  with("swizzle", [](TileConfig& c) { c.set("swizzle", 0); });
+  with("q_in_regs", [](TileConfig& c) { c.set("q_in_regs", 1); });
   std::vector<std::string> seen{base_cubin};
   for (auto& v : variants) {
     const std::string c = cubin(v.cfg);

@@ -196,8 +196,8 @@ void check_inspect_all(const std::string& arch, const std::string& family) {
   std::string twins;
   if (family == "sm90")
     for (TileConfig c : valid_space(128, ArchLimits::for_arch(arch), KnobValues::defaults(Family::sm90)))
-      if (!c.persistent) {
-        c.cluster = 2;
+      if (!c.knob("persistent")) {
+        c.set("cluster", 2);
         twins += " --config " + c.name();
       }
   const auto r =

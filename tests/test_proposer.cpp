@@ -59,7 +59,7 @@ struct FakeEvaluator : Evaluator {
       e.config = c;
       e.compiled = e.correct = true;
       e.registers = 128;
-      e.tflops = 100.0 + c.block_m + c.block_n;
+      e.tflops = 100.0 + c.knob("block_m") + c.knob("block_n");
       out.push_back(e);
     }
     return out;

@@ -32,16 +32,16 @@ Evaluation synthetic(const TileConfig& c) {
   Evaluation e;
   e.config = c;
   e.source_hash = "synthetic";
-  if (c.block_n == 128 && !c.swizzle) {
+  if (c.knob("block_n") == 128 && !c.knob("swizzle")) {
     e.error = "synthetic compile failure";
     return e;
   }
   e.compiled = e.correct = true;
   e.registers = 96 + c.accumulator_registers(128) / 2;
   e.smem_bytes = c.smem_bytes(128);
-  e.max_error = 1e-3 / c.num_warps;
-  e.tflops = 400 - 35 * std::abs(std::log2(c.block_m) - 7) - 25 * std::abs(std::log2(c.block_n) - 6) -
-             20 * (c.num_warps != 8) - 15 * (c.stages != 3) - 30 * !c.swizzle - 10 * !c.q_in_regs;
+  e.max_error = 1e-3 / c.knob("num_warps");
+  e.tflops = 400 - 35 * std::abs(std::log2(c.knob("block_m")) - 7) - 25 * std::abs(std::log2(c.knob("block_n")) - 6) -
+             20 * (c.knob("num_warps") != 8) - 15 * (c.knob("stages") != 3) - 30 * !c.knob("swizzle") - 10 * !c.knob("q_in_regs");
   e.median_us = 1e5 / e.tflops;
   e.speedup_vs_cudnn = e.tflops / 380;
   return e;

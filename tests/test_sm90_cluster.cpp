@@ -30,12 +30,12 @@ AttnProblem problem(int batch, int heads, int seqlen_q, int head_dim = 128) {
 TEST(Sm90Cluster, NameAndParseRoundTrip) {
   const TileConfig c = TileConfig::parse("sm90-m128n128s2-pp-ov-grid-c2");
   EXPECT_EQ(c.family, Family::sm90);
-  EXPECT_EQ(c.cluster, 2);
-  EXPECT_FALSE(c.persistent);
+  EXPECT_EQ(c.knob("cluster"), 2);
+  EXPECT_FALSE(c.knob("persistent"));
   EXPECT_EQ(c.name(), "sm90-m128n128s2-pp-ov-grid-c2");
   // Without a cluster the name is unchanged (names from before the knob still mean the same config).
   const TileConfig g = TileConfig::parse("sm90-m128n128s2-pp-ov-grid");
-  EXPECT_EQ(g.cluster, 1);
+  EXPECT_EQ(g.knob("cluster"), 1);
   EXPECT_EQ(g.name(), "sm90-m128n128s2-pp-ov-grid");
   EXPECT_NE(c, g);
   // One name per config: no "-c1".
@@ -47,9 +47,9 @@ TEST(Sm90Cluster, NameAndParseRoundTrip) {
 
 TEST(Sm90Cluster, KeyValueForm) {
   const TileConfig c = TileConfig::parse("family=sm90,block_m=128,block_n=128,stages=2,persistent=0,cluster=2");
-  EXPECT_EQ(c.cluster, 2);
+  EXPECT_EQ(c.knob("cluster"), 2);
   EXPECT_EQ(c.name(), "sm90-m128n128s2-pp-ov-grid-c2");
-  EXPECT_EQ(TileConfig::parse("family=sm90,cluster=1").cluster, 1);
+  EXPECT_EQ(TileConfig::parse("family=sm90,cluster=1").knob("cluster"), 1);
   EXPECT_THROW(TileConfig::parse("family=sm90,cluster=x"), UserError);
   // The sm80 family has no cluster knob: refused like any other family's knob.
   EXPECT_THROW(TileConfig::parse("cluster=2"), UserError);
@@ -66,9 +66,9 @@ TEST(Sm90Cluster, PersistentIsRejected) {
   // The grid twin is valid wherever the cluster-less config is (same shared memory, threads, registers).
   for (int d : {64, 128, 256})
     for (auto& g : valid_space(d, kH100, KnobValues::defaults(Family::sm90))) {
-      if (g.persistent) continue;
+      if (g.knob("persistent")) continue;
       TileConfig c2 = g;
-      c2.cluster = 2;
+      c2.set("cluster", 2);
       EXPECT_EQ(c2.constraint_violation(d, kH100), "") << c2.name() << " d=" << d;
       EXPECT_EQ(c2.smem_bytes(d), g.smem_bytes(d));
       EXPECT_EQ(c2.threads(), g.threads());
@@ -87,16 +87,16 @@ TEST(Sm90Cluster, Instantiation) {
 
 TEST(Sm90Cluster, Spaces) {
   // Default space (check, micro, CI): no clusters until they are measured; tuning space: both.
-  for (auto& c : full_space(KnobValues::defaults(Family::sm90))) EXPECT_EQ(c.cluster, 1) << c.name();
+  for (auto& c : full_space(KnobValues::defaults(Family::sm90))) EXPECT_EQ(c.knob("cluster"), 1) << c.name();
   for (int d : {64, 128, 256}) {
     const auto tuning = valid_space(d, kH100, KnobValues::tuning(Family::sm90));
     size_t c2 = 0, c1_grid = 0;
     for (auto& c : tuning) {
-      if (c.cluster == 2) {
+      if (c.knob("cluster") == 2) {
         ++c2;
-        EXPECT_FALSE(c.persistent) << c.name();
+        EXPECT_FALSE(c.knob("persistent")) << c.name();
         EXPECT_NE(c.name().find("-grid-c2"), std::string::npos) << c.name();
-      } else if (!c.persistent) {
+      } else if (!c.knob("persistent")) {
         ++c1_grid;
       }
     }

@@ -30,8 +30,8 @@ struct FlashConfig {
 
   static_assert(HEAD_DIM == 64 || HEAD_DIM == 128 || HEAD_DIM == 256, "head dim");
   static_assert(BLOCK_M % (16 * NUM_WARPS) == 0, "each warp owns a multiple of 16 query rows");
-  static_assert(kMTiles >= 1 && kMTiles <= 4, "1..4 m16 tiles per warp");
-  static_assert(BLOCK_N % 16 == 0 && BLOCK_N >= 16, "BLOCK_N multiple of 16");
+  static_assert(kMTiles >= 1 && kMTiles <= 2, "1..2 m16 tiles per warp (more does not fit in registers)");
+  static_assert(BLOCK_N % 16 == 0 && BLOCK_N >= 16 && BLOCK_N <= 256, "BLOCK_N a multiple of 16 in [16, 256]");
   static_assert(STAGES >= 2 && STAGES <= 4, "2..4 stages");
   static_assert((BLOCK_N * HEAD_DIM / 8) % kThreads == 0, "K/V tile loads split evenly over threads");
   static_assert((BLOCK_M * HEAD_DIM / 8) % kThreads == 0, "Q tile loads split evenly over threads");

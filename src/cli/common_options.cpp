@@ -1,5 +1,7 @@
 #include "cli/common_options.hpp"
 
+#include "backends/custom/family.hpp"
+
 #include <fmt/format.h>
 
 #include "core/error.hpp"
@@ -20,15 +22,17 @@ std::string resolve_arch(const std::string& requested) {
 }
 
 void add_family_option(CLI::App* cmd, std::string& family) {
+  std::vector<std::string> names;
+  for (Family f : all_families()) names.push_back(family_name(f));
   cmd->add_option("--family", family, "kernel family: sm80 (mma.sync, any arch) or sm90 (wgmma/TMA, sm_90a); default: the "
                                       "arch's best (sm90 on sm_90a)")
-      ->check(CLI::IsMember({"sm80", "sm90"}));
+      ->check(CLI::IsMember(names));
 }
 
 Family resolve_family(const std::string& requested, const ArchLimits& limits) {
   const Family f = requested.empty() ? limits.best_family() : parse_family(requested);
-  if (f == Family::sm90 && !limits.has_wgmma())
-    throw UserError("the sm90 family needs sm_90a (wgmma, TMA); " + limits.arch + " runs the sm80 family");
+  if (auto why = family_spec(f).arch_problem(limits); !why.empty())
+    throw UserError(why + "; " + limits.arch + " runs the " + family_name(limits.best_family()) + " family");
   return f;
 }
 

@@ -1,5 +1,7 @@
 #include "profile/inspect_targets.hpp"
 
+#include "backends/custom/family.hpp"
+
 #include <atomic>
 #include <exception>
 #include <thread>
@@ -42,7 +44,7 @@ std::vector<InspectTarget> family_targets(const InspectRequest& req, Family fami
     TileConfig c = TileConfig::parse(name);
     if (c.family == family) configs.push_back(c);
   }
-  if (!req.all && req.configs.empty() && (family == Family::sm80 || limits.has_wgmma()))
+  if (!req.all && req.configs.empty() && family_spec(family).arch_problem(limits).empty())
     configs.push_back(default_config(req.head_dim, limits, family));
   std::vector<InspectTarget> targets(configs.size());
   parallel_for(configs.size(), [&](size_t i) {
@@ -50,7 +52,7 @@ std::vector<InspectTarget> family_targets(const InspectRequest& req, Family fami
     InspectTarget& t = targets[i];
     t.name = c.name();
     t.family = family_name(family);
-    for (const KnobDef& k : family_knobs(family)) t.knobs[k.name] = k.get(c);  // as the family declares them
+    for (size_t k = 0; k < c.knobs.size(); ++k) t.knobs[family_knobs(family)[k].name] = c.knobs[k];  // as declared
     t.kernel = compile_flash(c, req.dtype, req.head_dim, req.arch);  // UserError when invalid for the arch
     t.dyn_smem = c.smem_bytes(req.head_dim);
     t.threads = c.threads();
@@ -64,7 +66,7 @@ std::vector<InspectTarget> build_targets(const InspectRequest& req) {
   std::vector<InspectTarget> out;
   for (Family f : all_families()) {
     if (!req.family.empty() && req.family != family_name(f)) continue;
-    if (f == Family::sm90 && !ArchLimits::for_arch(req.arch).has_wgmma()) continue;  // sm_90a only
+    if (!family_spec(f).arch_problem(ArchLimits::for_arch(req.arch)).empty()) continue;  // e.g. sm90 on sm_80
     auto t = family_targets(req, f);
     out.insert(out.end(), std::make_move_iterator(t.begin()), std::make_move_iterator(t.end()));
   }

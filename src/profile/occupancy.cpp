@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
-#include "backends/custom/tile_config.hpp"  // ArchLimits: the per-block opt-in limit
 #include "core/error.hpp"
+#include "runtime/arch.hpp"
 
 namespace attnlab::profile {
 
@@ -14,24 +14,13 @@ int round_up(int x, int unit) { return (x + unit - 1) / unit * unit; }
 }  // namespace
 
 SmLimits SmLimits::for_arch(const std::string& arch) {
+  const ArchInfo& a = arch_info(arch);  // runtime/arch.hpp: the one table
   SmLimits s;
   s.arch = arch;
-  if (arch == "sm_80" || arch == "sm_87") {  // A100, Orin: 164 KB smem per SM
-    s.smem_per_sm = 167936;
-  } else if (arch == "sm_86") {  // GA10x: 1536 threads, 16 blocks, 100 KB smem
-    s.max_threads = 1536;
-    s.max_blocks = 16;
-    s.smem_per_sm = 102400;
-  } else if (arch == "sm_89") {  // Ada: 1536 threads, 24 blocks, 100 KB smem
-    s.max_threads = 1536;
-    s.max_blocks = 24;
-    s.smem_per_sm = 102400;
-  } else if (arch == "sm_90" || arch == "sm_90a") {  // H100/H200: 228 KB smem per SM
-    s.smem_per_sm = 233472;
-  } else {
-    throw UserError(fmt::format("no per-SM limits for arch '{}' (known: sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a)", arch));
-  }
-  s.smem_per_block_optin = ArchLimits::for_arch(arch).smem_optin;
+  s.max_threads = a.max_threads_per_sm;
+  s.max_blocks = a.max_blocks_per_sm;
+  s.smem_per_sm = a.smem_per_sm;
+  s.smem_per_block_optin = a.smem_per_block_optin;
   return s;
 }
 

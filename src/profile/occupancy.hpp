@@ -15,7 +15,7 @@ struct SmLimits {
   int reg_alloc_unit = 256;      // registers are allocated per warp in units of this many
   int sub_partitions = 4;        // register file split across the SM's 4 schedulers
   int smem_per_sm = 0;           // bytes of shared memory per SM (carve-out max)
-  int smem_per_block_optin = 0;  // bytes a block may opt in to (from ArchLimits, the kernels' one table)
+  int smem_per_block_optin = 0;  // bytes a block may opt in to
   int smem_reserved_per_block = 1024;  // the driver reserves 1 KB per block (sm_80+)
   int smem_alloc_unit = 128;
   static SmLimits for_arch(const std::string& arch);  // sm_80/86/87/89/90/90a; UserError otherwise

@@ -35,19 +35,21 @@ std::vector<MicroResult> run_microbench(const std::vector<TileConfig>& configs, 
       r.spill_bytes = k.compiled().resources.spill_stores;
       r.ctas_per_sm = k.max_active_ctas_per_sm();
       if (r.ctas_per_sm < 1) throw std::runtime_error("config does not fit on an SM");
-      r.tiles = (opt.keys + cfg.block_n - 1) / cfg.block_n;
+      r.tiles = (opt.keys + cfg.tile_cols() - 1) / cfg.tile_cols();
       // One wave: one m-block per head (a cluster's worth of m-blocks with clusters), all heads on one shared
       // K/V head.
-      const int per_head = cfg.family == Family::sm90 ? cfg.cluster : 1;
+      const long long slots = (long long)dev.sm_count * r.ctas_per_sm;
       AttnProblem p;
+      p.seqlen_q = cfg.tile_rows();
+      p.seqlen_k = opt.keys;
+      const int per_head = int(launch_dims(cfg, p, slots).cluster.x);
       p.batch = 1;
       p.heads = std::max(1, dev.sm_count * r.ctas_per_sm / per_head);
       p.heads_k = 1;
-      p.seqlen_q = cfg.block_m * per_head;
-      p.seqlen_k = opt.keys;
+      p.seqlen_q = cfg.tile_rows() * per_head;
       p.head_dim = opt.head_dim;
       p.dtype = opt.dtype;
-      r.ctas = int(launch_dims(cfg, p, (long long)dev.sm_count * r.ctas_per_sm).ctas());
+      r.ctas = int(launch_dims(cfg, p, slots).ctas());
       const uint64_t seed = fresh_seed();
       DeviceBuffer q(p.q_elems() * 2), kv(p.kv_elems() * 2), v(p.kv_elems() * 2), o(p.q_elems() * 2),
           lse(p.lse_elems() * 4), cycles(size_t(r.ctas) * 8);

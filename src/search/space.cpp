@@ -146,7 +146,7 @@ int SearchSpace::distance(const TileConfig& a, const TileConfig& b) const {
 nlohmann::json SearchSpace::knobs_json() const {
   nlohmann::json j = {{"family", family_name(knobs_.family)}};
   for (int k = 0; k < num_knobs(); ++k) {
-    if ((*defs_)[k].is_bool()) {
+    if ((*defs_)[k].is_bool) {
       std::vector<bool> v;
       for (int x : values_[k]) v.push_back(x != 0);
       j[(*defs_)[k].name] = v;

@@ -59,8 +59,8 @@ class SearchSpace {
 
  private:
   int num_knobs() const { return static_cast<int>(values_.size()); }
-  int get(const TileConfig& c, int k) const { return (*defs_)[k].get(c); }
-  void set(TileConfig& c, int k, int v) const { (*defs_)[k].set(c, v); }
+  int get(const TileConfig& c, int k) const { return c.knobs.at(k); }
+  void set(TileConfig& c, int k, int v) const { c.knobs.at(k) = v; }
   int head_dim_;
   ArchLimits limits_;
   KnobValues knobs_;

@@ -5,55 +5,71 @@
 #include <fmt/format.h>
 
 #include "backends/custom/family.hpp"
+#include "backends/custom/sm90_params.hpp"
+#include "core/error.hpp"
 #include "core/problem.hpp"
 
 namespace attnlab {
 
 namespace {
 
-int consumers(const TileConfig& c) { return c.block_m / 64; }
+// The knobs in declaration order (FamilySpec::knobs below), read from a config of this family.
+struct Knobs {
+  int block_m, block_n, stages;
+  bool pingpong, overlap, persistent;
+  int cluster;
+  explicit Knobs(const TileConfig& c)
+      : block_m(c.knobs.at(0)), block_n(c.knobs.at(1)), stages(c.knobs.at(2)), pingpong(c.knobs.at(3) != 0),
+        overlap(c.knobs.at(4) != 0), persistent(c.knobs.at(5) != 0), cluster(c.knobs.at(6)) {}
+};
+
+int consumers(const Knobs& c) { return c.block_m / 64; }
 
 // "-c2" only for a cluster, so names of configs without one are those from before the knob existed.
-std::string name(const TileConfig& c) {
+std::string name(const TileConfig& cfg) {
+  const Knobs c(cfg);
   return fmt::format("sm90-m{}n{}s{}-{}-{}-{}{}", c.block_m, c.block_n, c.stages, c.pingpong ? "pp" : "nopp",
                      c.overlap ? "ov" : "noov", c.persistent ? "pers" : "grid",
                      c.cluster == 1 ? "" : fmt::format("-c{}", c.cluster));
 }
 
-std::optional<TileConfig> parse_name(const std::string& text) {
+std::optional<std::vector<int>> parse_name(const std::string& text) {
   static const std::regex named(R"(sm90-m(\d+)n(\d+)s(\d+)-(pp|nopp)-(ov|noov)-(pers|grid)(?:-c(\d+))?)");
   std::smatch m;
   if (!std::regex_match(text, m, named)) return std::nullopt;
   if (m[7].matched && m[7] == "1") return std::nullopt;  // no cluster has no suffix: one name per config
-  TileConfig c;
-  c.family = Family::sm90;
-  c.block_m = knob_value(text, m[1]);
-  c.block_n = knob_value(text, m[2]);
-  c.stages = knob_value(text, m[3]);
-  c.pingpong = m[4] == "pp";
-  c.overlap = m[5] == "ov";
-  c.persistent = m[6] == "pers";
-  c.cluster = m[7].matched ? knob_value(text, m[7]) : 1;
-  return c;
+  return std::vector<int>{knob_value(text, m[1]), knob_value(text, m[2]), knob_value(text, m[3]), m[4] == "pp",
+                          m[5] == "ov",           m[6] == "pers",         m[7].matched ? knob_value(text, m[7]) : 1};
 }
 
-int threads(const TileConfig& c) { return 128 * (consumers(c) + 1); }
+std::string arch_problem(const ArchLimits& limits) {
+  return limits.has_wgmma() ? "" : fmt::format("the sm90 family needs sm_90a (wgmma, TMA), not {}", limits.arch);
+}
+
+int threads(const TileConfig& c) { return 128 * (consumers(Knobs(c)) + 1); }
+int tile_rows(const TileConfig& c) { return Knobs(c).block_m; }
+int tile_cols(const TileConfig& c) { return Knobs(c).block_n; }
 
 // kernels/sm90/tile_config.cuh kSmemBytes: 1 KB alignment slack + 1 KB barriers + Q x kQBuffers (two when
 // persistent) + STAGES x (K + V).
-int smem_bytes(const TileConfig& c, int head_dim) {
+int smem_bytes(const TileConfig& cfg, int head_dim) {
+  const Knobs c(cfg);
   const int q_buffers = c.persistent ? 2 : 1;
   return 2048 + 2 * head_dim * (q_buffers * c.block_m + 2 * c.stages * c.block_n);
 }
 
 // One consumer thread: O (d/2 fp32) + S (BLOCK_N/2 fp32) + P (BLOCK_N/4 packed).
-int accumulator_registers(const TileConfig& c, int head_dim) { return head_dim / 2 + c.block_n / 2 + c.block_n / 4; }
+int accumulator_registers(const TileConfig& cfg, int head_dim) {
+  const Knobs c(cfg);
+  return head_dim / 2 + c.block_n / 2 + c.block_n / 4;
+}
 
 // Registers per consumer thread after setmaxnreg (kernels/sm90/tile_config.cuh kConsumerRegs).
-int consumer_register_budget(const TileConfig& c) { return consumers(c) == 1 ? 255 : consumers(c) == 2 ? 232 : 160; }  // kConsumerRegs
+int consumer_register_budget(const Knobs& c) { return consumers(c) == 1 ? 255 : consumers(c) == 2 ? 232 : 160; }  // kConsumerRegs
 
-std::string constraint_violation(const TileConfig& c, int head_dim, const ArchLimits& limits) {
-  if (!limits.has_wgmma()) return fmt::format("the sm90 family needs wgmma and TMA (sm_90a), not {}", limits.arch);
+std::string constraint_violation(const TileConfig& cfg, int head_dim, const ArchLimits& limits) {
+  if (auto why = arch_problem(limits); !why.empty()) return why;
+  const Knobs c(cfg);
   if (!is_supported_head_dim(head_dim)) return fmt::format("unsupported head dim {}", head_dim);
   if (c.block_m != 64 && c.block_m != 128 && c.block_m != 192)
     return "block_m must be 64, 128 or 192 (64 rows per consumer warpgroup)";
@@ -65,18 +81,48 @@ std::string constraint_violation(const TileConfig& c, int head_dim, const ArchLi
     return "cluster=2 needs the grid scheduler (persistent=0): the two CTAs of a cluster take adjacent m-blocks of "
            "one head";
   // 24 registers of addressing, loop state and softmax statistics on top of the fragments.
-  if (accumulator_registers(c, head_dim) + 24 > consumer_register_budget(c))
-    return fmt::format("needs ~{} registers per consumer thread, setmaxnreg gives {}", accumulator_registers(c, head_dim) + 24,
+  if (accumulator_registers(cfg, head_dim) + 24 > consumer_register_budget(c))
+    return fmt::format("needs ~{} registers per consumer thread, setmaxnreg gives {}", accumulator_registers(cfg, head_dim) + 24,
                        consumer_register_budget(c));
-  if (smem_bytes(c, head_dim) > limits.smem_optin)
-    return fmt::format("needs {} B shared memory, {} allows {}", smem_bytes(c, head_dim), limits.arch, limits.smem_optin);
+  if (smem_bytes(cfg, head_dim) > limits.smem_optin)
+    return fmt::format("needs {} B shared memory, {} allows {}", smem_bytes(cfg, head_dim), limits.arch, limits.smem_optin);
   return {};
 }
 
-std::string instantiation(const TileConfig& c, DType dtype, int head_dim) {
+std::string instantiation(const TileConfig& cfg, DType dtype, int head_dim) {
+  const Knobs c(cfg);
   auto b = [](bool v) { return v ? "true" : "false"; };
   return fmt::format("attnlab::sm90::FlashConfig<{}, {}, {}, {}, {}, {}, {}, {}, {}>", b(dtype == DType::bf16), head_dim,
                      consumers(c), c.block_n, c.stages, b(c.pingpong), b(c.overlap), b(c.persistent), c.cluster);
+}
+
+bool resident_grid(const TileConfig& c) { return Knobs(c).persistent; }
+
+// Grid scheduler: one CTA per (m-block, head, batch) tile, grid.x padded up to a multiple of the cluster size
+// (cluster=2: a padded CTA's m-block is past the end; it loads its half of the K/V blocks for its peer and writes
+// nothing). Persistent: one CTA per resident slot, at most one per tile.
+LaunchDims launch_shape(const TileConfig& cfg, const AttnProblem& p, long long resident_slots) {
+  const Knobs c(cfg);
+  const long long m_blocks = (p.seqlen_q + c.block_m - 1) / c.block_m;
+  if (c.persistent) {
+    if (resident_slots < 1) throw std::logic_error("launch_dims: a persistent config needs the resident CTA slots");
+    const long long tiles = m_blocks * p.heads * p.batch;
+    return {dim3(unsigned(std::min(resident_slots, tiles)), 1, 1)};
+  }
+  if (c.cluster < 1) throw std::logic_error("launch_dims: cluster size < 1");
+  const long long grid_x = (m_blocks + c.cluster - 1) / c.cluster * c.cluster;
+  if (grid_x > INT32_MAX) throw UserError(fmt::format("{} query tiles exceed the grid's x range", grid_x));
+  return {dim3(unsigned(grid_x), unsigned(p.heads), unsigned(p.batch)), dim3(unsigned(c.cluster), 1, 1)};
+}
+
+// Persistent: the dynamic tile counter (two ints; kernels/sm90/scheduler.cuh), zero between launches.
+size_t workspace_bytes(const TileConfig& c) { return Knobs(c).persistent ? 2 * sizeof(int) : 0; }
+
+KernelArgs kernel_args(const TileConfig& cfg, const AttnProblem& p, const AttnTensors& t, const LaunchExtras& x) {
+  Sm90FwdParams params = make_sm90_params(p, t, cfg);
+  params.base.micro_cycles = x.micro_cycles;
+  params.tile_counter = static_cast<int*>(x.workspace);  // null unless persistent
+  return KernelArgs::of(params);
 }
 
 // Measured on the H100 (docs/perf-notes.md "sm90 family" and v5, evidence/h100/tune_sm90/, evidence/h100/qbuf/,
@@ -104,17 +150,21 @@ std::vector<const char*> default_prefs(int head_dim, bool causal, int64_t seqlen
 
 const FamilySpec& sm90_family_spec() {
   static const FamilySpec spec{
-      Family::sm90,
-      {{"block_m", &TileConfig::block_m}, {"block_n", &TileConfig::block_n}, {"stages", &TileConfig::stages},
-       {"pingpong", nullptr, &TileConfig::pingpong}, {"overlap", nullptr, &TileConfig::overlap},
-       {"persistent", nullptr, &TileConfig::persistent}, {"cluster", &TileConfig::cluster}},
+      "sm90",
+      2,
+      // name, base value (a config given as key=value starts here: sm90-m128n64s2-pp-ov-grid), 0/1 switch
+      {{"block_m", 128}, {"block_n", 64}, {"stages", 2}, {"pingpong", 1, true}, {"overlap", 1, true},
+       {"persistent", 0, true}, {"cluster", 1}},
       // cluster: 2-CTA clusters are in the tuning space only until an H100 run measured them (docs/perf-notes.md).
       {{64, 128, 192}, {64, 128}, {2}, {1, 0}, {1, 0}, {0, 1}, {1}},
       {{64, 128, 192}, {64, 80, 96, 112, 128, 144, 160, 176, 192}, {2, 3}, {1, 0}, {1, 0}, {0, 1}, {1, 2}},
       name,
       parse_name,
+      arch_problem,
       threads,
       smem_bytes,
+      tile_rows,
+      tile_cols,
       accumulator_registers,
       constraint_violation,
       instantiation,
@@ -122,6 +172,10 @@ const FamilySpec& sm90_family_spec() {
       "attnlab::sm90::flash_fwd",
       "Sm90FwdParams",
       1,
+      resident_grid,
+      launch_shape,
+      workspace_bytes,
+      kernel_args,
       default_prefs};
   return spec;
 }

@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include "backends/custom/family.hpp"
-#include "backends/custom/sm90_params.hpp"
 #include "core/error.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/cubin_state.hpp"
@@ -105,9 +104,9 @@ FlashKernel::FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const
   int dev = 0;
   ATTN_CUDA(cudaGetDevice(&dev));
   ATTN_CUDA(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, dev));
-  if (cfg_.family == Family::sm90 && cfg_.persistent) {
-    tile_counter_ = DeviceBuffer(2 * sizeof(int));
-    tile_counter_.fill_bytes(0);
+  if (const size_t bytes = family_spec(cfg_.family).workspace_bytes(cfg_)) {
+    workspace_ = DeviceBuffer(bytes);
+    workspace_.fill_bytes(0);
   }
 }
 
@@ -122,37 +121,16 @@ void FlashKernel::run(const AttnProblem& p, const AttnTensors& t, cudaStream_t s
   if (p.dtype != dtype_ || p.head_dim != head_dim_)
     throw UserError(fmt::format("kernel compiled for {} d={} cannot run {}", dtype_name(dtype_), head_dim_, p.describe()));
   if (!t.q || !t.k || !t.v || !t.o || !t.lse) throw UserError("attention call with a null tensor pointer");
-  const dim3 block(cfg_.threads());
-  const int smem = cfg_.smem_bytes(head_dim_);
-  const bool persistent = cfg_.family == Family::sm90 && cfg_.persistent;
+  const FamilySpec& f = family_spec(cfg_.family);
   const LaunchDims dims =
-      launch_dims(cfg_, p, persistent ? (long long)sm_count_ * std::max(1, max_active_ctas_per_sm()) : 0);
-  if (cfg_.family == Family::sm80) {
-    FlashFwdParams params = make_flash_params(p, t);
-    params.micro_cycles = micro_cycles;
-    void* args[] = {&params};
-    kernel_->launch(dims.grid, block, smem, stream, args);
-    return;
-  }
-  Sm90FwdParams params = make_sm90_params(p, t, cfg_);
-  params.base.micro_cycles = micro_cycles;
-  params.tile_counter = static_cast<int*>(tile_counter_.get());  // null unless persistent
-  void* args[] = {&params};
-  kernel_->launch(dims.grid, block, smem, stream, args, dims.cluster);
+      launch_dims(cfg_, p, f.resident_grid(cfg_) ? (long long)sm_count_ * std::max(1, max_active_ctas_per_sm()) : 0);
+  KernelArgs args = f.kernel_args(cfg_, p, t, {micro_cycles, workspace_.get()});
+  void* params[] = {args.bytes};
+  kernel_->launch(dims.grid, dim3(cfg_.threads()), cfg_.smem_bytes(head_dim_), stream, params, dims.cluster);
 }
 
 LaunchDims launch_dims(const TileConfig& cfg, const AttnProblem& p, long long resident_slots) {
-  const long long m_blocks = (p.seqlen_q + cfg.block_m - 1) / cfg.block_m;
-  if (cfg.family == Family::sm90 && cfg.persistent) {  // one CTA per resident slot, each looping over tiles
-    if (resident_slots < 1) throw std::logic_error("launch_dims: a persistent config needs the resident CTA slots");
-    const long long tiles = m_blocks * p.heads * p.batch;
-    return {dim3(unsigned(std::min(resident_slots, tiles)), 1, 1)};
-  }
-  const int cluster = cfg.family == Family::sm90 ? cfg.cluster : 1;
-  if (cluster < 1) throw std::logic_error("launch_dims: cluster size < 1");
-  const long long grid_x = (m_blocks + cluster - 1) / cluster * cluster;
-  if (grid_x > INT32_MAX) throw UserError(fmt::format("{} query tiles exceed the grid's x range", grid_x));
-  return {dim3(unsigned(grid_x), unsigned(p.heads), unsigned(p.batch)), dim3(unsigned(cluster), 1, 1)};
+  return family_spec(cfg.family).launch_dims(cfg, p, resident_slots);
 }
 
 }  // namespace attnlab

@@ -7,23 +7,16 @@
 #include <string>
 #include <vector>
 
+#include "backends/custom/family.hpp"
 #include "backends/custom/tile_config.hpp"
 #include "common/params.cuh"
 #include "core/problem.hpp"
+#include "core/tensors.hpp"
 #include "runtime/device_buffer.hpp"
 #include "runtime/module.hpp"
 #include "runtime/nvrtc_compiler.hpp"
 
 namespace attnlab {
-
-// Device pointers of one attention call (layouts as in AttnProblem).
-struct AttnTensors {
-  const void* q = nullptr;
-  const void* k = nullptr;
-  const void* v = nullptr;
-  void* o = nullptr;
-  float* lse = nullptr;
-};
 
 inline constexpr const char* kFlashEntry = "attnlab_flash_fwd";
 
@@ -51,16 +44,8 @@ struct CompileJob {
 };
 std::vector<std::string> precompile(const std::vector<CompileJob>& jobs, const std::string& arch, unsigned threads = 0);
 
-// The grid and thread-block-cluster shape of one launch, decided here only. One CTA per (m-block, head, batch)
-// tile, grid.x padded up to a multiple of the cluster size (sm90 cluster=2: a padded CTA's m-block is past the
-// end; it loads its half of the K/V blocks for its peer and writes nothing); persistent sm90 configs: one CTA per
-// resident slot (resident_slots = SMs x CTAs per SM, used only for them), at most one per tile.
-struct LaunchDims {
-  dim3 grid;
-  dim3 cluster{1, 1, 1};
-  long long ctas() const { return (long long)grid.x * grid.y * grid.z; }
-  bool clustered() const { return cluster.x * cluster.y * cluster.z > 1; }
-};
+// The grid and thread-block-cluster shape of one launch: the family's (FamilySpec::launch_dims). resident_slots
+// (SMs x CTAs per SM) is used only by configs whose grid is sized by the GPU (FamilySpec::resident_grid).
 LaunchDims launch_dims(const TileConfig& cfg, const AttnProblem& p, long long resident_slots = 0);
 
 // A config compiled and loaded for one (dtype, head_dim) on the current device.
@@ -84,9 +69,10 @@ class FlashKernel {
   CompiledKernel compiled_;
   std::shared_ptr<LoadedKernel> kernel_;
   int sm_count_ = 0;
-  // sm90 persistent: the dynamic tile counter (two ints, zero between launches; kernels/sm90/scheduler.cuh). Launches
-  // of one FlashKernel must therefore be stream-ordered, never concurrent on two streams.
-  DeviceBuffer tile_counter_;
+  // The family's workspace (sm90 persistent: the dynamic tile counter, two ints, zero between launches;
+  // kernels/sm90/scheduler.cuh). Launches of one FlashKernel must therefore be stream-ordered, never concurrent
+  // on two streams.
+  DeviceBuffer workspace_;
 };
 
 }  // namespace attnlab

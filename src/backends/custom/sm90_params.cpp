@@ -47,13 +47,13 @@ Sm90FwdParams make_sm90_params(const AttnProblem& p, const AttnTensors& t, const
   Sm90FwdParams s{};
   s.base = make_flash_params(p, t);
   const int d = p.head_dim;
-  s.tma_q = encode(t.q, p.dtype, d, p.seqlen_q, p.heads, p.batch, cfg.block_m, "Q");
+  s.tma_q = encode(t.q, p.dtype, d, p.seqlen_q, p.heads, p.batch, cfg.knob("block_m"), "Q");
   // With a cluster each CTA loads its share of a K/V block's rows (multicast to both): boxes of BLOCK_N / cluster rows.
-  const int kv_rows = cfg.block_n / cfg.cluster;
+  const int kv_rows = cfg.knob("block_n") / cfg.knob("cluster");
   s.tma_k = encode(t.k, p.dtype, d, p.seqlen_k, p.heads_k, p.batch, kv_rows, "K");
   s.tma_v = encode(t.v, p.dtype, d, p.seqlen_k, p.heads_k, p.batch, kv_rows, "V");
   s.tma_o = encode(t.o, p.dtype, d, p.seqlen_q, p.heads, p.batch, 64, "O");
-  s.m_blocks = (p.seqlen_q + cfg.block_m - 1) / cfg.block_m;
+  s.m_blocks = (p.seqlen_q + cfg.tile_rows() - 1) / cfg.tile_rows();
   const int64_t tiles = int64_t(s.m_blocks) * p.heads * p.batch;
   if (tiles > INT32_MAX) throw UserError(fmt::format("{} tiles exceed the sm90 scheduler's int range", tiles));
   s.total_tiles = int(tiles);

@@ -8,18 +8,9 @@
 #include "backends/custom/family.hpp"
 #include "core/error.hpp"
 #include "core/problem.hpp"
+#include "runtime/arch.hpp"
 
 namespace attnlab {
-
-std::string family_name(Family f) { return f == Family::sm80 ? "sm80" : "sm90"; }
-
-Family parse_family(const std::string& s) {
-  if (s == "sm80") return Family::sm80;
-  if (s == "sm90") return Family::sm90;
-  throw UserError(fmt::format("unknown kernel family '{}' (sm80, sm90)", s));
-}
-
-std::vector<Family> all_families() { return {Family::sm80, Family::sm90}; }
 
 int knob_value(const std::string& config_name, const std::string& digits) {
   if (digits.size() > 7 || std::stol(digits) > (1 << 20))
@@ -27,24 +18,42 @@ int knob_value(const std::string& config_name, const std::string& digits) {
   return std::stoi(digits);
 }
 
-const FamilySpec& family_spec(Family f) { return f == Family::sm80 ? sm80_family_spec() : sm90_family_spec(); }
+namespace {
+std::vector<int> base_values(Family f) {
+  std::vector<int> v;
+  for (const KnobDef& k : family_knobs(f)) v.push_back(k.base);
+  return v;
+}
+size_t knob_index(Family f, std::string_view name) {
+  const auto& knobs = family_knobs(f);
+  for (size_t i = 0; i < knobs.size(); ++i)
+    if (name == knobs[i].name) return i;
+  throw std::logic_error(fmt::format("family {} has no knob '{}'", family_name(f), name));
+}
+}  // namespace
 
-const std::vector<KnobDef>& family_knobs(Family f) { return family_spec(f).knobs; }
-
-ArchLimits ArchLimits::for_arch(const std::string& arch) {
-  // cudaDevProp::sharedMemPerBlockOptin per compute capability (CUDA programming guide, table 21).
-  static const std::map<std::string, int> optin = {{"sm_80", 166912}, {"sm_86", 101376}, {"sm_87", 166912},
-                                                   {"sm_89", 101376}, {"sm_90", 232448}, {"sm_90a", 232448}};
-  auto it = optin.find(arch);
-  if (it == optin.end()) throw UserError("unsupported arch '" + arch + "' (supported: sm_80, sm_86, sm_87, sm_89, sm_90, sm_90a)");
-  return {arch, it->second};
+TileConfig::TileConfig() : TileConfig(Family::sm80) {}
+TileConfig::TileConfig(Family f) : family(f), knobs(base_values(f)) {}
+TileConfig::TileConfig(Family f, std::vector<int> values) : family(f), knobs(std::move(values)) {
+  if (knobs.size() != family_knobs(f).size())
+    throw std::logic_error(fmt::format("family {} has {} knobs, not {}", family_name(f), family_knobs(f).size(), knobs.size()));
+}
+int TileConfig::knob(std::string_view name) const { return knobs.at(knob_index(family, name)); }
+TileConfig& TileConfig::set(std::string_view name, int value) {
+  knobs.at(knob_index(family, name)) = value;
+  return *this;
+}
+bool TileConfig::has_knob(std::string_view name) const {
+  for (const KnobDef& k : family_knobs(family))
+    if (name == k.name) return true;
+  return false;
 }
 
-std::string TileConfig::name() const { return family_spec(family).name(*this); }
+std::string TileConfig::name() const { return family_spec(family).config_name(*this); }
 
 TileConfig TileConfig::parse(const std::string& text) {
   for (Family f : all_families())
-    if (auto c = family_spec(f).parse_name(text)) return *c;
+    if (auto v = family_spec(f).parse_name(text)) return TileConfig(f, std::move(*v));
   if (text.find('=') == std::string::npos)
     throw UserError(fmt::format("cannot parse config '{}' (expected e.g. m128n64w4s2-swz-qsm, "
                                 "sm90-m128n128s2-pp-ov-grid or block_m=128,block_n=64)", text));
@@ -59,9 +68,10 @@ TileConfig TileConfig::parse(const std::string& text) {
     items.emplace_back(item.substr(0, eq), item.substr(eq + 1));
   }
   if (!text.empty() && text.back() == ',') throw UserError(fmt::format("config '{}': trailing comma", text));
-  TileConfig c;
+  Family family = Family::sm80;
   for (auto& [key, val] : items)
-    if (key == "family") c.family = parse_family(val);
+    if (key == "family") family = parse_family(val);
+  TileConfig c(family);
   const auto& knobs = family_knobs(c.family);
   for (auto& [key, val] : items) {
     if (key == "family") continue;
@@ -82,14 +92,16 @@ TileConfig TileConfig::parse(const std::string& text) {
       throw UserError(fmt::format("config '{}': value '{}' of {} is not an integer", text, val, key));
     }
     if (v < 0 || v > 1 << 20) throw UserError(fmt::format("config '{}': value {} of {} is out of range", text, val, key));
-    if (knob->is_bool() && v != 0 && v != 1) throw UserError(fmt::format("config '{}': {} must be 0 or 1", text, key));
-    knob->set(c, int(v));
+    if (knob->is_bool && v != 0 && v != 1) throw UserError(fmt::format("config '{}': {} must be 0 or 1", text, key));
+    c.set(knob->name, int(v));
   }
   return c;
 }
 
 int TileConfig::threads() const { return family_spec(family).threads(*this); }
 int TileConfig::smem_bytes(int head_dim) const { return family_spec(family).smem_bytes(*this, head_dim); }
+int TileConfig::tile_rows() const { return family_spec(family).tile_rows(*this); }
+int TileConfig::tile_cols() const { return family_spec(family).tile_cols(*this); }
 int TileConfig::accumulator_registers(int head_dim) const {
   return family_spec(family).accumulator_registers(*this, head_dim);
 }
@@ -115,16 +127,14 @@ std::vector<TileConfig> full_space(const KnobValues& k) {
     throw UserError(fmt::format("family {} has {} knobs, the space gives {} value lists", family_name(k.family), knobs.size(),
                                 k.values.size()));
   std::vector<TileConfig> out;
-  TileConfig base;
-  base.family = k.family;
   // Odometer over the knobs, first knob slowest (the order every listing and test relies on).
   std::vector<size_t> at(knobs.size(), 0);
   for (auto& v : k.values)
     if (v.empty()) return out;
   for (;;) {
-    TileConfig c = base;
-    for (size_t i = 0; i < knobs.size(); ++i) knobs[i].set(c, k.values[i][at[i]]);
-    out.push_back(c);
+    std::vector<int> v(knobs.size());
+    for (size_t i = 0; i < knobs.size(); ++i) v[i] = k.values[i][at[i]];
+    out.emplace_back(k.family, std::move(v));
     size_t i = knobs.size();
     while (i > 0) {
       --i;
@@ -159,11 +169,11 @@ TileConfig default_config(int head_dim, const ArchLimits& limits, Family f, bool
 
 TileConfig default_config_for(const AttnProblem& p, const ArchLimits& limits, Family f, int sm_count) {
   TileConfig best = default_config(p.head_dim, limits, f, p.causal, p.seqlen_k);
-  auto tiles = [&](const TileConfig& c) { return int64_t(p.seqlen_q + c.block_m - 1) / c.block_m * p.heads * p.batch; };
+  auto tiles = [&](const TileConfig& c) { return int64_t(p.seqlen_q + c.tile_rows() - 1) / c.tile_rows() * p.heads * p.batch; };
   if (sm_count <= 0 || tiles(best) >= sm_count) return best;
   for (const char* name : family_spec(f).default_prefs(p.head_dim, p.causal, p.seqlen_k)) {
     const TileConfig c = TileConfig::parse(name);
-    if (c.block_m < best.block_m && c.constraint_violation(p.head_dim, limits).empty()) best = c;
+    if (c.tile_rows() < best.tile_rows() && c.constraint_violation(p.head_dim, limits).empty()) best = c;
   }
   return best;
 }

@@ -5,51 +5,63 @@
 // this file dispatches to it.
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/dtype.hpp"
 
 namespace attnlab {
 
-// sm80: FlashAttention-2 style (mma.sync, ldmatrix, cp.async), runs on sm_80 and newer.
+// A kernel family, by its place in the family registry (family.hpp; sm80 and sm90 are built in, a new family
+// registers itself). sm80: FlashAttention-2 style (mma.sync, ldmatrix, cp.async), runs on sm_80 and newer.
 // sm90: FlashAttention-3 style (wgmma, TMA, warp specialisation), sm_90a only.
-enum class Family { sm80, sm90 };
+struct Family {
+  int id = 0;
+  static const Family sm80, sm90;
+  bool operator==(const Family&) const = default;
+};
+inline constexpr Family Family::sm80{0};
+inline constexpr Family Family::sm90{1};
 std::string family_name(Family f);         // "sm80", "sm90"
 Family parse_family(const std::string& s);  // UserError otherwise
 std::vector<Family> all_families();
+std::string family_names();                 // "sm80, sm90"
 
-// Limits of a target architecture that decide whether a config can run there.
+// Limits of a target architecture that decide whether a config can run there (runtime/arch.hpp's table;
+// smem_optin may come from the device instead).
 struct ArchLimits {
   std::string arch;        // "sm_90a"
   int smem_optin = 0;      // bytes of dynamic shared memory a block may opt in to
-  static ArchLimits for_arch(const std::string& arch);  // table for sm_80/86/87/89/90/90a; UserError otherwise
-  bool has_wgmma() const { return arch == "sm_90a"; }
-  // The family used when none is named: sm90 where wgmma exists, else sm80.
-  Family best_family() const { return has_wgmma() ? Family::sm90 : Family::sm80; }
+  static ArchLimits for_arch(const std::string& arch);  // from the arch table; UserError for an unknown arch
+  bool has_wgmma() const;  // wgmma, TMA, setmaxnreg (sm_90a)
+  // The family used when none is named: the last registered one that runs here (sm90 on sm_90a, else sm80).
+  Family best_family() const;
 };
 
+// A config: the family and one value per knob the family declares (bools as 0/1), in its order. What the
+// knobs mean is the family's business (family_sm80.cpp, family_sm90.cpp); everyone else reads them by name.
 struct TileConfig {
   Family family = Family::sm80;
-  int block_m = 128;       // query rows per CTA (sm90: 64 per consumer warpgroup)
-  int block_n = 64;        // keys per mainloop iteration
-  int num_warps = 4;       // sm80: warps splitting the rows
-  int stages = 2;          // K/V shared-memory stages
-  bool swizzle = true;     // sm80: XOR-swizzled smem rows (else padded rows)
-  bool q_in_regs = false;  // sm80: Q fragments kept in registers for the whole mainloop
-  bool pingpong = true;    // sm90: consumer warpgroups take turns issuing GEMMs
-  bool overlap = true;     // sm90: softmax overlapped with the previous block's P*V GEMM
-  bool persistent = false; // sm90: grid = resident CTAs looping over tiles
-  int cluster = 1;         // sm90: CTAs per thread-block cluster (2: adjacent m-blocks share K/V loads by TMA multicast)
+  std::vector<int> knobs;  // one per family_knobs(family) entry
+
+  TileConfig();  // the sm80 family's base config (m128n64w4s2-swz-qsm)
+  explicit TileConfig(Family f);  // family f's base config
+  TileConfig(Family f, std::vector<int> values);
+  int knob(std::string_view name) const;          // std::logic_error when the family has no such knob
+  TileConfig& set(std::string_view name, int value);
+  bool has_knob(std::string_view name) const;
 
   // sm80 "m128n64w4s2-swz-qsm"; sm90 "sm90-m128n128s2-pp-ov-pers" (nopp / noov / grid when off; "-c2" appended
   // for a 2-CTA cluster, nothing for none).
   std::string name() const;
-  // Accepts name() output of either family, or "key=value,..." (family=sm80|sm90, then the family's knobs;
-  // any subset, rest default). UserError on anything else.
+  // Accepts name() output of any family, or "key=value,..." (family=sm80|sm90, then the family's knobs;
+  // any subset, rest the family's base). UserError on anything else.
   static TileConfig parse(const std::string& text);
 
   int threads() const;
   int smem_bytes(int head_dim) const;
+  int tile_rows() const;  // query rows per tile (block_m for both built-in families)
+  int tile_cols() const;  // keys per mainloop iteration (block_n)
   // Per-thread fp32 accumulators (+ Q / P fragments): what drives register pressure.
   int accumulator_registers(int head_dim) const;
   // Empty when this config compiles and fits for head_dim on the arch; else a one-line reason.
@@ -60,17 +72,11 @@ struct TileConfig {
   bool operator==(const TileConfig&) const = default;
 };
 
-// One knob of a family: its name and where it lives in TileConfig (bools as 0/1).
+// One knob of a family: its name, its value in the family's base config, and whether it is a 0/1 switch.
 struct KnobDef {
   const char* name;
-  int TileConfig::*int_field = nullptr;
-  bool TileConfig::*bool_field = nullptr;
-  int get(const TileConfig& c) const { return int_field ? c.*int_field : int(c.*bool_field); }
-  void set(TileConfig& c, int v) const {
-    if (int_field) c.*int_field = v;
-    else c.*bool_field = v != 0;
-  }
-  bool is_bool() const { return bool_field != nullptr; }
+  int base = 0;
+  bool is_bool = false;
 };
 const std::vector<KnobDef>& family_knobs(Family f);
 
