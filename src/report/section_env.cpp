@@ -89,7 +89,7 @@ std::string section_environment(const EvidenceSet& e, const std::string& link_pr
          "<th>sha256</th></tr></thead><tbody>";
   for (auto& f : e.files)
     out += fmt::format("<tr><td><a href=\"{}\">{}</a></td><td class=\"num\">{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                       xml_escape(link_prefix + f.path), xml_escape(f.path), human_bytes(f.bytes), xml_escape(f.step),
+                       xml_escape(relative_href(link_prefix + f.path)), xml_escape(f.path), human_bytes(f.bytes), xml_escape(f.step),
                        xml_escape(f.sha256.substr(0, 16)));
   out += "</tbody></table>";
   if (!e.warnings.empty()) {
