@@ -68,6 +68,16 @@ TEST(HostileProcess, AFloodingChildCostsABoundedCapture) {
   EXPECT_EQ(r.out.substr(0, 4), "aaaa");                // and the head
 }
 
+// The line-protocol child (the eval worker) too: a "line" of 40 MB ends the child, not our memory.
+TEST(HostileProcess, ALineProtocolChildThatFloodsIsEnded) {
+  ChildProcess c({"/bin/sh", "-c", "head -c 40000000 /dev/zero; sleep 30"});
+  std::string line;
+  const auto t0 = std::chrono::steady_clock::now();
+  EXPECT_EQ(c.read_line(line, 20), ChildProcess::Read::eof);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 10s);
+  EXPECT_TRUE(line.empty());
+}
+
 TEST(HostileProcess, AProposerThatFloodsStdoutIsRefusedWithBoundedMemory) {
   const SearchSpace space(128, ArchLimits::for_arch("sm_90a"), KnobValues::of(Family::sm80, "default"));
   ProposerStrategy p(space, ProposerOptions{"cat > /dev/null; head -c 100000000 /dev/zero"});

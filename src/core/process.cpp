@@ -315,6 +315,13 @@ ChildProcess::Read ChildProcess::read_line(std::string& line, double timeout_s) 
       return Read::eof;
     }
     buffer_.append(buf, size_t(got));
+    if (buffer_.size() > ProcessOptions{}.max_capture && buffer_.find('\n') == std::string::npos) {
+      kill_now();  // a line longer than any answer of the protocol: the child is flooding, not answering
+      close(from_);
+      from_ = -1;
+      buffer_.clear();
+      return Read::eof;
+    }
   }
 }
 

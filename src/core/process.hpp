@@ -57,7 +57,8 @@ class ChildProcess {
 
   bool write_line(const std::string& line);  // false when the child is gone
   enum class Read { line, eof, timeout };
-  // One line (without '\n') within timeout_s (<= 0: wait forever).
+  // One line (without '\n') within timeout_s (<= 0: wait forever). A line longer than 16 MiB is a child
+  // flooding its stdout: it is killed and the read is eof (memory stays bounded).
   Read read_line(std::string& line, double timeout_s);
   void kill_now();  // SIGKILL to the child's whole process tree (process_tree.hpp), then reap
   // After eof / kill_now: how the child ended (exit_code / signal fields of ProcessResult).

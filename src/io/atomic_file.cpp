@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <mutex>
 #include <random>
 
 #include <fmt/format.h>
@@ -44,8 +45,14 @@ std::string folder_of(const std::string& path) {
 // A temporary name next to the target, short enough for any folder (a target name of 255 bytes still
 // gets one), hidden, and unpredictable.
 std::string temp_name(const std::string& dir) {
+  static std::mutex m;  // compile threads store cache entries at the same time
   static std::mt19937_64 rng{std::random_device{}()};
-  return (fs::path(dir) / fmt::format(".attnlab-{}-{:016x}.tmp", ::getpid(), rng())).string();
+  uint64_t r;
+  {
+    std::lock_guard lk(m);
+    r = rng();
+  }
+  return (fs::path(dir) / fmt::format(".attnlab-{}-{:016x}.tmp", ::getpid(), r)).string();
 }
 
 void sync_folder(const std::string& dir) {  // makes the rename itself durable; best effort

@@ -1,6 +1,7 @@
 // Correctness summary, environment block and the raw files of the evidence set.
 #include <fmt/format.h>
 
+#include "io/json_text.hpp"
 #include "report/report_sections.hpp"
 #include "report/svg_text.hpp"
 
@@ -44,7 +45,7 @@ std::string text_of(const json& v) {
     for (auto& x : v) s += (s.empty() ? "" : ", ") + text_of(x);
     return s.empty() ? "none" : s;
   }
-  return v.dump();
+  return json_text(v);
 }
 std::string kv_rows(const json& obj, const std::vector<std::pair<std::string, std::string>>& keys) {
   std::string out;

@@ -161,7 +161,7 @@ void Tuner::resume(const nlohmann::json& cp) {
     auto saved = cp.at("options"), now = options_to_json(opt_);
     for (auto* k : {"budget", "time_limit_s"}) saved.erase(k), now.erase(k);
     if (saved != now)
-      throw UserError("checkpoint options differ from this tune's: " + saved.dump() + " vs " + now.dump());
+      throw UserError("checkpoint options differ from this tune's: " + json_text(saved) + " vs " + json_text(now));
     history_ = history_from_json(cp.at("history"));
     generation_ = cp.at("generation").get<int>();
     rng_ = rng_from_string(cp.at("rng").get<std::string>());
