@@ -21,22 +21,8 @@
 namespace attnlab {
 namespace {
 
-struct Probe {
-  std::string args;
-  std::string fragment;  // what the one line must contain (the flag or the reason)
-};
-
-void expect_one_line_error(const Probe& p) {
-  const auto r = test::run_cli(p.args);
-  EXPECT_EQ(r.exit_code, 2) << p.args << "\n" << r.output;
-  std::string out = r.output;
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  EXPECT_EQ(out.find('\n'), std::string::npos) << p.args << ": more than one line:\n" << r.output;
-  EXPECT_EQ(out.rfind("attnlab: error: ", 0), 0u) << p.args << "\n" << r.output;
-  EXPECT_NE(out.find(p.fragment), std::string::npos) << p.args << ": no '" << p.fragment << "' in\n" << r.output;
-  for (const char* bad : {"stoi", "json.exception", "bad_alloc", "terminate called", "core dumped", "Aborted"})
-    EXPECT_EQ(out.find(bad), std::string::npos) << p.args << ": '" << bad << "' in\n" << r.output;
-}
+using test::expect_one_line_error;
+using test::Probe;
 
 }  // namespace
 

@@ -8,10 +8,12 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/process.hpp"
 #include "evidence/manifest.hpp"
 #include "evidence/pipeline.hpp"
 #include "evidence/process.hpp"
 #include "evidence/sha256.hpp"
+#include "io/atomic_file.hpp"
 
 namespace attnlab {
 
@@ -73,17 +75,22 @@ TEST(Sha256, KnownVectors) {
   EXPECT_THROW(sha256_file((f.parent_path() / "missing").string()), std::runtime_error);
 }
 
+// A step as the pipeline runs it: core/process.hpp with its output in a log file and a progress tick.
 TEST(Process, ExitCodesOutputAndQuoting) {
   const fs::path d = fresh_dir("proc");
   const std::string log = (d / "out.log").string();
   int ticks = 0;
-  auto r = run_process({"/bin/sh", "-c", "echo hello; echo oops >&2; sleep 0.5; exit 7"}, log, log, [&] { ++ticks; });
+  LogFile file(log, /*fresh=*/true);
+  ProcessOptions po;
+  po.output_fd = file.fd();
+  po.tick = [&] { ++ticks; };
+  auto r = run_process({"/bin/sh", "-c", "echo hello; echo oops >&2; sleep 0.5; exit 7"}, po);
   EXPECT_EQ(r.exit_code, 7);
-  EXPECT_GT(r.seconds, 0.4);
+  EXPECT_GT(r.wall_s, 0.4);
   EXPECT_GE(ticks, 1);
   EXPECT_NE(slurp(log).find("hello"), std::string::npos);
   EXPECT_NE(slurp(log).find("oops"), std::string::npos);
-  EXPECT_EQ(run_process({"/nonexistent/binary"}, log, log).exit_code, 127);
+  EXPECT_EQ(run_process({"/nonexistent/binary"}, po).exit_code, 127);
   EXPECT_EQ(quote_command({"attnlab", "compare", "--out", "a b.json", "it's"}), "attnlab compare --out 'a b.json' 'it'\\''s'");
 }
 

@@ -1,6 +1,7 @@
 #include "test_helpers.hpp"
 
 #include <array>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,8 +10,14 @@
 
 namespace attnlab::test {
 
+std::string cli_binary() {
+  // ATTNLAB_TEST_BINARY runs the CLI tests against another build (an older one: do they fail there?).
+  if (const char* other = std::getenv("ATTNLAB_TEST_BINARY"); other && *other) return other;
+  return ATTNLAB_BINARY;
+}
+
 CommandResult run_cli(const std::string& args) {
-  const std::string cmd = std::string(ATTNLAB_BINARY) + " " + args + " 2>&1";
+  const std::string cmd = cli_binary() + " " + args + " 2>&1";
   FILE* pipe = popen(cmd.c_str(), "r");
   CommandResult r{-1, ""};
   if (!pipe) return r;

@@ -22,6 +22,8 @@ struct CommandResult {
   std::string output;  // stdout + stderr
 };
 
+// The attnlab binary under test: this build's, or $ATTNLAB_TEST_BINARY.
+std::string cli_binary();
 CommandResult run_cli(const std::string& args);
 
 // The text of tests/fixtures/<name>; fails the test (empty string) when it is missing.

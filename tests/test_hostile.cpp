@@ -144,6 +144,22 @@ TEST(HostileCache, CorruptTruncatedOrForeignEntriesAreMisses) {
   EXPECT_EQ(parse_ptxas_report("ptxas info    : Used 99999999999 registers").registers, -1);
 }
 
+// Issue 18, row 12: an entry another user owns is a miss, however valid it looks (needs root to make one).
+TEST(HostileCache, EntriesOwnedByAnotherUserAreMisses) {
+  if (geteuid() != 0) GTEST_SKIP() << "only root can make a file owned by another user";
+  TempDir dir;
+  const std::string d = dir.path.string(), key = "feedbeef", ktext = "nvrtc=1\narch=sm_80\n";
+  cache_store(d, key, ktext, CacheEntry{std::string(1000, 'c'), "log\n"});
+  ASSERT_TRUE(cache_load(d, key, ktext).has_value());
+  for (const char* ext : {".cubin", ".log", ".key"}) {
+    const std::string f = d + "/" + key + ext;
+    ASSERT_EQ(chown(f.c_str(), 65534, 65534), 0);
+    EXPECT_FALSE(cache_load(d, key, ktext).has_value()) << ext << " owned by another user was trusted";
+    ASSERT_EQ(chown(f.c_str(), 0, 0), 0);
+  }
+  EXPECT_TRUE(cache_load(d, key, ktext).has_value());
+}
+
 TEST(HostileCache, ACorruptEntryIsRecompiledAndReplaced) {
   TempDir dir;
   const char* old_env = std::getenv("ATTNLAB_CACHE_DIR");
@@ -175,7 +191,12 @@ TEST(HostileCache, DirectoryOwnedByAnotherUserOrWritableByOthersIsRefused) {
   EXPECT_EQ(st.st_mode & 0777, 0700u);
   ::chmod(mine.c_str(), 0777);
   EXPECT_NE(prepare_cache_dir(mine).find("writable by others"), std::string::npos);
-  ::chmod(mine.c_str(), 01777);  // sticky, like /tmp: allowed
+  // Issue 18, row 12: sticky (like /tmp) is no better: others can plant an entry before attnlab writes it.
+  ::chmod(mine.c_str(), 01777);
+  EXPECT_NE(prepare_cache_dir(mine).find("writable by others"), std::string::npos);
+  ::chmod(mine.c_str(), 0770);
+  EXPECT_NE(prepare_cache_dir(mine).find("writable by others"), std::string::npos);
+  ::chmod(mine.c_str(), 0700);
   EXPECT_EQ(prepare_cache_dir(mine), "");
   std::string other = "/";  // owned by root
   if (geteuid() == 0) {

@@ -118,20 +118,8 @@ TEST(HostileSource, LocalIncludesAreInlinedAndEscapesAreNot) {
 }
 
 // ---------------------------------------------------------------- seeded mutation fuzzing (bounded, CI)
-// Random byte edits of valid inputs: each parser either accepts or throws UserError; nothing else.
-std::string mutate(std::string s, std::mt19937_64& rng) {
-  const int edits = 1 + int(rng() % 4);
-  for (int e = 0; e < edits && !s.empty(); ++e) {
-    const size_t at = rng() % s.size();
-    switch (rng() % 4) {
-      case 0: s[at] = char(rng()); break;
-      case 1: s.erase(at, 1 + rng() % 8); break;
-      case 2: s.insert(at, std::string(1 + rng() % 3, "0123456789,()[]{}'\":-9"[rng() % 23])); break;
-      default: s.insert(at, s.substr(rng() % s.size(), 1 + rng() % 16)); break;
-    }
-  }
-  return s;
-}
+// Random byte edits of valid inputs (test::mutate): each parser either accepts or throws UserError.
+using test::mutate;
 
 TEST(HostileFuzz, ParsersOnlyAcceptOrRaiseUserErrors) {
   std::mt19937_64 rng(20261126);

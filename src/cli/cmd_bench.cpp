@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <fstream>
 
 #include "backends/backend.hpp"
 #include "check/inputs.hpp"
@@ -12,6 +11,8 @@
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
 #include "core/parse.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
 #include "measure/environment.hpp"
 #include "measure/evaluate.hpp"
 #include "runtime/device.hpp"
@@ -150,9 +151,7 @@ void add_bench(CLI::App& app) {
     if (!o->json.empty()) {
       nlohmann::json doc = {{"schema", "attnlab.bench/1"}, {"environment", capture_environment()}, {"results", results}};
       if (!o->no_ceilings) doc["ceilings"] = to_json(ceilings);
-      std::ofstream f(o->json);
-      if (!f) throw UserError(o->json + ": cannot write");
-      f << doc.dump(1) << "\n";
+      write_file_atomic(o->json, json_text(doc, 1) + "\n");
     }
   });
 }

@@ -6,7 +6,6 @@
 #include <fmt/ranges.h>
 
 #include <chrono>
-#include <fstream>
 #include <map>
 
 #include <nlohmann/json.hpp>
@@ -18,6 +17,8 @@
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
 #include "core/parse.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
 #include "runtime/device.hpp"
 #include "search/sanitize_candidate.hpp"
 
@@ -73,11 +74,7 @@ void run_sanitize(const Opts& o, const DeviceInfo& dev, const ArchLimits& limits
         all.push_back(nlohmann::json{{"config", c.name()}, {"dtype", dt_name}, {"head_dim", d}, {"clean", r.clean},
                        {"error", r.error}, {"seconds", r.seconds}, {"device", dev.name}});
       }
-  if (!o.json.empty()) {
-    std::ofstream f(o.json);
-    if (!f) throw UserError(o.json + ": cannot write");
-    f << all.dump(1) << "\n";
-  }
+  if (!o.json.empty()) write_file_atomic(o.json, json_text(all, 1) + "\n");
   fmt::print("{} of {} configs clean under {}\n", total - failed, total, fmt::join(sanitizer_tools(), ", "));
   if (failed) throw CLI::RuntimeError(1);
 }
@@ -180,11 +177,7 @@ void add_check(CLI::App& app) {
       fmt::print("FAIL {} {} {} seed={}: O maxabs {:.2e} relL2 {:.2e} bad {}, LSE maxabs {:.2e} bad {}, deterministic {}{}\n",
                  r.config, r.problem.describe(), shape_label(r.problem), r.seed, r.o.max_abs, r.o.rel_l2, r.o.bad,
                  r.lse.max_abs, r.lse.bad, r.deterministic, r.error.empty() ? "" : ", error: " + r.error);
-    if (!o->json.empty()) {
-      std::ofstream f(o->json);
-      if (!f) throw UserError(o->json + ": cannot write");
-      f << all.dump(1) << "\n";
-    }
+    if (!o->json.empty()) write_file_atomic(o->json, json_text(all, 1) + "\n");
     fmt::print("{} of {} checks passed\n", total - failed, total);
     if (failed) throw CLI::RuntimeError(1);
   });

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <filesystem>
-#include <fstream>
 #include <map>
+#include <sstream>
 
 #include "backends/backend.hpp"
 #include "backends/torch_peer.hpp"
@@ -16,6 +16,8 @@
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
 #include "core/parse.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
 #include "measure/environment.hpp"
 #include "measure/evaluate.hpp"
 #include "runtime/device.hpp"
@@ -140,10 +142,9 @@ void add_compare(CLI::App& app) {
     fmt::print("{:<4} {:<6} {:>6}", "d", "mask", "S");
     for (auto& c : cols) fmt::print(" {:>11}", c);
     fmt::print("   (TFLOP/s; x = ratio to cudnn)\n");
-    std::ofstream csv;
-    if (!o->csv.empty()) {
-      csv.open(o->csv);
-      if (!csv) throw UserError(o->csv + ": cannot write");
+    std::ostringstream csv;  // written whole at the end (io/atomic_file.hpp)
+    const bool want_csv = !o->csv.empty();
+    if (want_csv) {
       csv << "head_dim,mask,seqlen";
       for (auto& c : cols) csv << "," << c << "_tflops";
       csv << "\n";
@@ -151,21 +152,21 @@ void add_compare(CLI::App& app) {
     for (const auto& p : shapes) {
       const std::string k = key(to_json(p));
       fmt::print("{:<4} {:<6} {:>6}", p.head_dim, p.causal ? "causal" : "none", p.seqlen_q);
-      if (csv.is_open()) csv << p.head_dim << "," << (p.causal ? "causal" : "none") << "," << p.seqlen_q;
+      if (want_csv) csv << p.head_dim << "," << (p.causal ? "causal" : "none") << "," << p.seqlen_q;
       const auto& row = table[k];
       const double cudnn = row.count("cudnn") ? row.at("cudnn") : 0;
       for (auto& c : cols) {
         if (!row.count(c)) {
           fmt::print(" {:>11}", "-");
-          if (csv.is_open()) csv << ",";
+          if (want_csv) csv << ",";
           continue;
         }
         const double t = row.at(c);
         fmt::print(" {:>11}", cudnn > 0 && c != "cudnn" ? fmt::format("{:.0f} {:.2f}x", t, t / cudnn) : fmt::format("{:.0f}", t));
-        if (csv.is_open()) csv << "," << t;
+        if (want_csv) csv << "," << t;
       }
       fmt::print("\n");
-      if (csv.is_open()) csv << "\n";
+      if (want_csv) csv << "\n";
     }
     nlohmann::json doc = {{"schema", "attnlab.compare/1"},
                           {"environment", capture_environment()},
@@ -175,9 +176,8 @@ void add_compare(CLI::App& app) {
                           {"results", results}};
     std::error_code ec;
     if (auto dir = std::filesystem::path(o->out).parent_path(); !dir.empty()) std::filesystem::create_directories(dir, ec);
-    std::ofstream f(o->out);
-    if (!f) throw UserError(o->out + ": cannot write");
-    f << doc.dump(1) << "\n";
+    write_file_atomic(o->out, json_text(doc, 1) + "\n");
+    if (want_csv) write_file_atomic(o->csv, csv.str());
     fmt::print("wrote {} ({} results)\n", o->out, results.size());
   });
 }

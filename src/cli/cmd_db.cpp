@@ -3,7 +3,10 @@
 // tune refuses it too. The file is copied to FILE.bak first.
 #include <fmt/format.h>
 
+#include <filesystem>
+
 #include "cli/commands.hpp"
+#include "cli/common_options.hpp"
 #include "store/results_db.hpp"
 
 namespace attnlab::cli {
@@ -15,6 +18,9 @@ void add_db(CLI::App& app) {
   auto path = std::make_shared<std::string>();
   migrate->add_option("file", *path, "results database")->required();
   migrate->callback([path] {
+    // FILE.bak never replaces FILE (a missing FILE is said first, by migrate_file).
+    std::error_code ec;
+    if (std::filesystem::exists(*path, ec)) check_outputs({{"file", *path + ".bak", OutputKind::file}}, {{"file", *path}});
     const int from = ResultsDb::migrate_file(*path);
     if (from == ResultsDb::kLatestVersion)
       fmt::print("{}: already at schema version {}; nothing changed\n", *path, from);

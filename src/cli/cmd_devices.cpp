@@ -3,11 +3,11 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
-
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
 #include "measure/environment.hpp"
 #include "runtime/device.hpp"
 
@@ -19,10 +19,7 @@ void add_devices(CLI::App& app) {
   cmd->add_option("--json", *json, "also write the environment (GPU, clocks, versions, commit) as JSON: env.json");
   cmd->callback([json] {
     check_outputs({{"--json", *json}});
-    if (!json->empty()) {
-      std::ofstream f(*json);
-      if (!(f << capture_environment().dump(1) << "\n")) throw UserError(*json + ": cannot write");
-    }
+    if (!json->empty()) write_file_atomic(*json, json_text(capture_environment(), 1) + "\n");
     int count = 0;
     std::string why;
     if (cudaGetDeviceCount(&count) != cudaSuccess) count = 0;

@@ -15,8 +15,10 @@ void add_evidence(CLI::App& app) {
   cmd->add_flag("--quick", o->quick, "smallest settings (a few minutes on an H100)");
   cmd->add_flag("--resume", o->resume, "skip steps that manifest.json records as finished with unchanged files");
   cmd->add_option("--committed", o->committed, "evidence rendered when there is no GPU")->capture_default_str();
-  cmd->callback([o] {
+  cmd->callback([o, cmd] {
     check_outputs({{"--out", o->out, OutputKind::folder}});  // empty: the default folder, chosen later
+    // The committed evidence (read without a GPU) is checked with the GPU in run_evidence, before any write.
+    o->committed_given = cmd->count("--committed") > 0;
     const int rc = run_evidence(*o);
     if (rc != 0) std::exit(rc);
   });

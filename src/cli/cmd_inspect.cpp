@@ -2,11 +2,11 @@
 // ptxas warnings, SASS instruction mix, dead knobs), without a GPU.
 #include <fmt/format.h>
 
-#include <fstream>
-
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
 #include "profile/inspect_targets.hpp"
 
 namespace attnlab::cli {
@@ -43,11 +43,7 @@ void add_inspect(CLI::App& app) {
     req.family = o->family;
     const auto report = profile::run_inspect(req);
     profile::print_report(report, stdout);
-    if (!o->json.empty()) {
-      std::ofstream f(o->json);
-      f << profile::to_json(report).dump(2) << "\n";
-      if (!f) throw UserError("cannot write " + o->json);
-    }
+    if (!o->json.empty()) write_file_atomic(o->json, json_text(profile::to_json(report), 2) + "\n");
   });
 }
 

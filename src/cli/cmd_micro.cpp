@@ -4,7 +4,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <fstream>
 
 #include "check/inputs.hpp"
 #include "backends/custom/flash_kernel.hpp"
@@ -12,6 +11,8 @@
 #include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
 #include "measure/environment.hpp"
 #include "measure/evaluate.hpp"
 #include "runtime/device.hpp"
@@ -126,9 +127,7 @@ void add_micro(CLI::App& app) {
       fmt::print("Spearman rank correlation micro vs full kernel ({} configs, {}): {:.3f}{}\n", int(corr["pairs"]),
                  full.describe(), rho, rho < 0.7 ? "  -- below 0.7: the microbenchmark does not predict the full kernel well" : "");
     }
-    std::ofstream f(o->out);
-    if (!f) throw UserError(o->out + ": cannot write");
-    f << micro_json(results, o->top_k, mo, capture_environment(), corr).dump(1) << "\n";
+    write_file_atomic(o->out, json_text(micro_json(results, o->top_k, mo, capture_environment(), corr), 1) + "\n");
     fmt::print("wrote {} (top {})\n", o->out, o->top_k);
   });
 }

@@ -58,11 +58,11 @@ void add_run(CLI::App& app) {
   cmd->add_option("--out,-o", o->out, "output O .npy (same storage dtype as --q)")->required();
   cmd->add_option("--lse", o->lse, "output LSE .npy (<f4, batch x heads x seq_q)");
   cmd->add_flag("--causal", o->causal, "causal mask, aligned bottom-right when seq_q != seq_k");
-  cmd->add_option("--scale", o->scale, "softmax scale (default 1/sqrt(dim))")->check(non_negative());
+  cmd->add_option("--scale", o->scale, "softmax scale (default 1/sqrt(dim))")->check(softmax_scale());
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16 (default: fp16 for <f2, bf16 for <u2; required for <f4)");
   cmd->add_option("--config", o->config, "tile config name (default: the head dim's default)");
   cmd->callback([o] {
-    check_outputs({{"--out", o->out, OutputKind::file, true}, {"--lse", o->lse}});
+    check_outputs({{"--out", o->out, OutputKind::file, true}, {"--lse", o->lse}}, {{"--q", o->q}, {"--k", o->k}, {"--v", o->v}});
     // Regular files: headers first, so dtypes and shapes are checked before any data is read or memory
     // reserved for it. A pipe (python gen.py | ..., <(...)) can be read only once: whole, in chunks.
     const auto regular = [](const std::string& path) {
@@ -71,6 +71,8 @@ void add_run(CLI::App& app) {
     };
     const auto first_read = [&](const std::string& path) { return regular(path) ? read_npy_header(path) : read_npy(path); };
     NpyArray q = first_read(o->q), k = first_read(o->k), v = first_read(o->v);
+    for (auto [arr, path] : {std::pair{&q, &o->q}, {&k, &o->k}, {&v, &o->v}})
+      if (auto why = float_descr_problem(arr->descr); !why.empty()) throw UserError(*path + ": " + why);
     if (q.descr != k.descr || q.descr != v.descr)
       throw UserError(fmt::format("q, k, v must have the same dtype (got {}, {}, {})", q.descr, k.descr, v.descr));
     DType dt;

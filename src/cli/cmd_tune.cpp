@@ -3,14 +3,16 @@
 // with no GPU. Also the hidden `eval-worker` subcommand the GPU evaluator runs candidates in.
 #include <fmt/format.h>
 
+#include <cctype>
 #include <filesystem>
-#include <fstream>
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
 #include "core/parse.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
 #include "measure/environment.hpp"
 #include "profile/finalists.hpp"
 #include "profile/ncu.hpp"
@@ -75,9 +77,20 @@ std::vector<OutputOption> outputs_of(const Opts& o) {
   return out;
 }
 
+// What it reads: replay its records and seeds, export the database, a tune its seeds (the database of a
+// tune is read and written: the one file it may write while reading).
+std::vector<InputOption> inputs_of(const Opts& o) {
+  if (!o.export_run.empty()) return {{"--db", o.db}};
+  if (!o.replay.empty()) return {{"--replay", o.replay}, {"--seed-from", o.seed_from}};
+  return {{"--seed-from", o.seed_from}};
+}
+
 std::vector<Evaluation> load_replay_records(const std::string& path, const AttnProblem& p) {
   if (!fs::exists(path)) throw UserError(path + ": cannot open (No such file or directory)");
-  if (path.ends_with(".db")) {
+  std::string ext = fs::path(path).extension().string();
+  for (auto& c : ext) c = char(std::tolower(static_cast<unsigned char>(c)));
+  // By content, whatever the name (.DB, .sqlite, none); a .db that is not one is said so by open_readonly.
+  if (ResultsDb::is_database_file(path) || ext == ".db" || ext == ".sqlite" || ext == ".sqlite3") {
     auto db = ResultsDb::open_readonly(path);  // replay reads; it never changes the file
     EvalContext ctx;
     ctx.shape = shape_key(p);
@@ -86,7 +99,9 @@ std::vector<Evaluation> load_replay_records(const std::string& path, const AttnP
     if (recs.empty()) throw UserError(fmt::format("{}: no recorded evaluations for {} {}", path, ctx.shape, ctx.dtype));
     return recs;
   }
-  return load_records(path);
+  auto recs = load_records(path);
+  if (recs.empty()) throw UserError("no records in " + path);
+  return recs;
 }
 
 void run_replay(const Opts& o, const AttnProblem& p) {
@@ -109,8 +124,7 @@ void run_replay(const Opts& o, const AttnProblem& p) {
     auto j = replay_to_json(stats, ro, best_recorded(space, records));
     j["records"] = o.replay;
     j["seed_from"] = o.seed_from;
-    std::ofstream f(o.replay_json);
-    if (!(f << j.dump(1) << "\n")) throw UserError(o.replay_json + ": cannot write");
+    write_file_atomic(o.replay_json, json_text(j, 1) + "\n");
     fmt::print("wrote {}\n", o.replay_json);
   }
 }
@@ -137,8 +151,7 @@ void export_run(const Opts& o) {
 // --profile-top N: Nsight Compute on the N best configs; verdicts go into evo_best.json, metrics into the DB.
 void profile_top(const Opts& o, const AttnProblem& p) {
   const std::string path = (fs::path(o.out_dir) / "evo_best.json").string();
-  std::ifstream in(path);
-  nlohmann::json best = nlohmann::json::parse(in);
+  nlohmann::json best = read_json_file(path);
   profile::ProfileRequest base;
   base.launch.problem = p;
   base.metric_set = o.profile_metrics;
@@ -150,7 +163,7 @@ void profile_top(const Opts& o, const AttnProblem& p) {
     profile::print_profile(res, stdout);
     return res;
   });
-  std::ofstream(path) << best.dump(2) << "\n";
+  write_file_atomic(path, json_text(best, 2) + "\n", Naming::by_attnlab);
   fmt::print("profiled {} of the top {} configs; verdicts in {}\n", n, o.profile_top, path);
 }
 
@@ -274,7 +287,7 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--export", o->export_run, "write evo_log.csv / evo_best.json of a stored run (by run id) and exit");
   cmd->callback([o] {
     const AttnProblem p = target_of(*o);
-    check_outputs(outputs_of(*o));
+    check_outputs(outputs_of(*o), inputs_of(*o));
     if (o->replay.empty() && o->export_run.empty()) {  // argument errors before the GPU is touched
       if (o->strategy == "seeded" && o->seed_from.empty()) throw UserError("--strategy seeded needs --seed-from micro_best.json");
       if (o->strategy == "proposer" && o->proposer.empty()) throw UserError("--strategy proposer needs --proposer CMD");
@@ -308,14 +321,13 @@ void add_tune(CLI::App& app) {
   variant->add_option("edits", *edits, "file of //@@ prelude / replace / with / end blocks")->required();
   variant->add_option("--out,-o", *out, "write here instead of stdout");
   variant->callback([edits, out] {
-    check_outputs({{"--out", *out}});
+    check_outputs({{"--out", *out}}, {{"edits", *edits}});
     const std::string text = builtin_kernel_with_edits(read_source_file(*edits));
     if (out->empty()) {
       fmt::print("{}", text);
       return;
     }
-    std::ofstream f(*out, std::ios::binary);
-    if (!(f << text)) throw UserError(*out + ": cannot write");
+    write_file_atomic(*out, text);
   });
 }
 

@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include <cfloat>
+
 #include "core/error.hpp"
 #include "core/parse.hpp"
 #include "runtime/device.hpp"
@@ -51,12 +53,17 @@ TileConfig parse_config_option(const std::string& flag, const std::string& text,
   return c;
 }
 
-void check_outputs(const std::vector<OutputOption>& outputs) {
+void check_outputs(const std::vector<OutputOption>& outputs, const std::vector<InputOption>& inputs) {
   for (size_t i = 0; i < outputs.size(); ++i) {
     const auto& o = outputs[i];
     if (o.path.empty() && !o.always) continue;
     if (auto why = output_path_problem(o.path, o.kind); !why.empty())
       throw UserError(fmt::format("{}: {}", field_value(o.flag, o.path), why));
+    if (o.kind != OutputKind::folder)
+      for (const auto& in : inputs)
+        if (!in.path.empty() && same_file(in.path, o.path))
+          throw UserError(fmt::format("{} is the input {}: an output must not replace what the command reads; "
+                                      "choose another path", field_value(o.flag, o.path), field_value(in.flag, in.path)));
     for (size_t j = 0; j < i; ++j)
       if (!outputs[j].path.empty() && same_file(outputs[j].path, o.path))
         throw UserError(fmt::format("{} names the same file as {}; give each output its own path",
@@ -92,8 +99,13 @@ CLI::Validator seconds(bool allow_zero) {
   });
 }
 
-CLI::Validator non_negative() {
-  return checked("NUMBER >= 0", [](const std::string& t) { parse_double(t, "", 0); });
+CLI::Validator softmax_scale() {
+  return checked("NUMBER > 0", [](const std::string& t) {
+    const double v = parse_double(t, "");
+    if (!(v >= double(FLT_MIN) && v <= double(FLT_MAX)))
+      throw UserError(fmt::format("{} is not a usable softmax scale (a float > 0, at least {:g}, at most {:g})",
+                                  quote_for_message(t), double(FLT_MIN), double(FLT_MAX)));
+  });
 }
 
 }  // namespace attnlab::cli

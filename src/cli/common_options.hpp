@@ -33,10 +33,16 @@ struct OutputOption {
   OutputKind kind = OutputKind::file;
   bool always = false;  // written on every run (a required flag or one with a default): "" is an error
 };
+// A file a command reads: the flag (or argument) that names it and the path ("" when not given).
+struct InputOption {
+  std::string flag, path;
+};
 // Every output of one command, checked in the command's validation step, before the GPU, a compile, an
-// input's data or any write: each one writable (output_path_problem) and no two naming the same file.
-// UserError "--out 'x/o.npy': folder 'x' does not exist (...)" otherwise.
-void check_outputs(const std::vector<OutputOption>& outputs);
+// input's data or any write: each one writable (output_path_problem), no two naming the same file, and
+// none naming one of the command's inputs (same file by path or by inode: through symbolic and hard
+// links), so no command can replace what it reads. UserError "--out 'x/o.npy': folder 'x' does not
+// exist (...)" / "--out 'q.npy' is the input --q 'q.npy': ..." otherwise (exit 2, see main.cpp).
+void check_outputs(const std::vector<OutputOption>& outputs, const std::vector<InputOption>& inputs = {});
 
 // The given arch, or the current device's, or sm_90a when there is no device (for compile-only use).
 std::string resolve_arch(const std::string& requested);
@@ -45,8 +51,8 @@ std::string resolve_arch(const std::string& requested);
 CLI::Validator count_in(int64_t lo, int64_t hi);
 // A finite number of seconds, > 0 (or >= 0 with allow_zero: "0 = no limit").
 CLI::Validator seconds(bool allow_zero = false);
-// A finite number >= 0 (0 meaning "the default", e.g. --scale).
-CLI::Validator non_negative();
+// A softmax scale: a finite float > 0 that is not denormal (what the kernel multiplies by).
+CLI::Validator softmax_scale();
 
 // Limits shared by the flags of several subcommands (the kernel's grid and index limits are checked
 // again, with the reason, by AttnProblem::validate).

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <exception>
 
+#include "cli/app_rules.hpp"
 #include "cli/commands.hpp"
 #include "core/error.hpp"
 #include "core/parse.hpp"
@@ -30,22 +31,32 @@ int main(int argc, char** argv) {
   attnlab::cli::add_profile(app);
   attnlab::cli::add_report(app);
   attnlab::cli::add_evidence(app);
+  attnlab::cli::decimal_integers_only(app);
+  // Messages may quote file or config names: control bytes (terminal escapes) are shown as '?'.
+  const auto error_line = [](const std::string& what) {
+    std::fprintf(stderr, "attnlab: error: %s\n", attnlab::printable(what).c_str());
+  };
+  if (const std::string unknown = attnlab::cli::unknown_subcommand(app, argc, argv); !unknown.empty()) {
+    error_line(unknown);
+    return 2;
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     // --help/--version and a callback's own exit status (CLI::RuntimeError) keep CLI11's handling;
     // every other parse error (bad value, unknown flag, missing argument) is a one-line user error.
     if (e.get_exit_code() == 0 || dynamic_cast<const CLI::RuntimeError*>(&e)) return app.exit(e);
-    std::fprintf(stderr, "attnlab: error: %s (see --help)\n", attnlab::readable_reason(e).c_str());
+    error_line(attnlab::readable_reason(e) + " (see --help)");
     return 2;
   } catch (const attnlab::UserError& e) {
-    std::fprintf(stderr, "attnlab: error: %s\n", e.what());
+    error_line(e.what());
     return 2;
   } catch (const attnlab::CompileError& e) {
-    std::fprintf(stderr, "attnlab: error: %s\n%s\n", e.what(), e.log().c_str());
+    error_line(e.what());
+    std::fprintf(stderr, "%s\n", e.log().c_str());
     return 3;
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "attnlab: error: %s\n", attnlab::readable_reason(e).c_str());
+    error_line(attnlab::readable_reason(e));
     return 1;
   }
   return 0;

@@ -42,8 +42,9 @@ std::string AttnProblem::validate() const {
     return fmt::format("sequence lengths must be >= 1 (got seqlen_q={} seqlen_k={})", seqlen_q, seqlen_k);
   if (!is_supported_head_dim(head_dim))
     return fmt::format("unsupported head dim {} (supported: {})", head_dim, supported_head_dims());
-  if (!std::isfinite(softmax_scale) || softmax_scale < 0.f)
-    return fmt::format("softmax scale must be finite and > 0 (got {})", softmax_scale);
+  // 0 = not given (1/sqrt(d)); anything else is used as given, so it must be a normal positive float.
+  if (softmax_scale != 0.f && !(std::isnormal(softmax_scale) && softmax_scale > 0.f))
+    return fmt::format("softmax scale must be a finite, non-denormal float > 0 (got {})", softmax_scale);
   // 32-bit element offsets inside one (batch) slice are used by the kernel. Every factor is bounded
   // above (seq < 2^31, heads <= 65535, dim <= 256), so neither this product nor q/kv_elems() overflows.
   if (int64_t(std::max(seqlen_q, seqlen_k)) * heads * head_dim >= (int64_t(1) << 31))

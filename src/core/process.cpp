@@ -4,6 +4,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
+
+#include <algorithm>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,10 +14,12 @@
 #include <filesystem>
 #include <iostream>
 #include <stdexcept>
+#include <thread>
 
 #include <fmt/format.h>
 
 #include "core/process_tree.hpp"
+#include "core/termination.hpp"
 
 namespace attnlab {
 
@@ -98,46 +102,112 @@ std::string ProcessResult::describe() const {
   return fmt::format("exited with status {}", exit_code);
 }
 
+namespace {
+// A stream kept within about `cap` bytes: the first half as it came, and the latest bytes.
+class BoundedText {
+ public:
+  explicit BoundedText(size_t cap) : head_cap_(std::max<size_t>(cap, 2) / 2), keep_(std::max<size_t>(cap, 2) - head_cap_) {}
+  void append(const char* p, size_t n) {
+    const size_t to_head = std::min(n, head_cap_ - head_.size());
+    head_.append(p, to_head);
+    tail_.append(p + to_head, n - to_head);
+    if (tail_.size() > 2 * keep_) {  // trimmed in large steps: amortised linear
+      dropped_ += tail_.size() - keep_;
+      tail_.erase(0, tail_.size() - keep_);
+    }
+  }
+  size_t dropped() const { return dropped_ + (tail_.size() > keep_ ? tail_.size() - keep_ : 0); }
+  std::string text() const {
+    if (dropped() == 0) return head_ + tail_;
+    return head_ + fmt::format("\n[... {} bytes left out ...]\n", dropped()) + tail_.substr(tail_.size() - keep_);
+  }
+
+ private:
+  size_t head_cap_, keep_;
+  std::string head_, tail_;
+  size_t dropped_ = 0;
+};
+
+// The child has exited (it stays a zombie, so its pid is not reused while its tree is killed).
+bool has_exited(pid_t pid) {
+  siginfo_t info{};
+  return waitid(P_PID, id_t(pid), &info, WEXITED | WNOHANG | WNOWAIT) == 0 && info.si_pid == pid;
+}
+
+// A termination signal to attnlab, passed on: SIGTERM to the child's tree, two seconds to act on it,
+// then SIGKILL to whatever is left.
+void forward_termination(pid_t pid, const std::string& tree, int sig) {
+  kill_process_tree(pid, tree, sig);
+  for (int i = 0; i < 40 && !has_exited(pid); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  kill_process_tree(pid, tree);
+}
+
+constexpr double kAfterExitMs = 200;  // output a child wrote just before it exited, still in the pipe
+constexpr double kTickMs = 200;
+}  // namespace
+
 ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOptions& opt) {
   ProcessResult r;
   if (argv.empty()) throw std::invalid_argument("run_process: empty argv");
   const auto t0 = clock_type::now();
+  const bool to_file = opt.output_fd >= 0;
   const int in = stdin_file(opt.stdin_data);
-  int outp[2], errp[2];
-  if (pipe2(outp, O_CLOEXEC) != 0) {
+  int outp[2] = {-1, -1}, errp[2] = {-1, -1};
+  if (!to_file && pipe2(outp, O_CLOEXEC) != 0) {
     close(in);
     fail("pipe");
   }
-  if (pipe2(errp, O_CLOEXEC) != 0) {
+  if (!to_file && pipe2(errp, O_CLOEXEC) != 0) {
     close(in), close(outp[0]), close(outp[1]);
     fail("pipe");
   }
   pid_t pid = -1;
   const std::string tree = new_tree_token();
   try {
-    pid = spawn(argv, in, outp[1], errp[1], tree);
+    pid = to_file ? spawn(argv, in, opt.output_fd, opt.output_fd, tree) : spawn(argv, in, outp[1], errp[1], tree);
   } catch (...) {
-    close(in), close(outp[0]), close(outp[1]), close(errp[0]), close(errp[1]);
+    close(in);
+    for (int fd : {outp[0], outp[1], errp[0], errp[1]})
+      if (fd >= 0) close(fd);
     throw;
   }
-  close(in), close(outp[1]), close(errp[1]);
+  close(in);
+  if (!to_file) close(outp[1]), close(errp[1]);
 
   const auto deadline = t0 + std::chrono::duration_cast<clock_type::duration>(std::chrono::duration<double>(opt.timeout_s));
   pollfd fds[2] = {{outp[0], POLLIN, 0}, {errp[0], POLLIN, 0}};
-  int open_fds = 2;
+  int open_fds = to_file ? 0 : 2;
+  BoundedText out(opt.max_capture), err(opt.max_capture);
+  std::optional<clock_type::time_point> exited;
+  auto last_tick = t0;
   char buf[65536];
-  while (open_fds > 0) {
-    int wait_ms = -1;
-    if (opt.timeout_s > 0) {
+  for (;;) {
+    const auto now = clock_type::now();
+    if (!exited && has_exited(pid)) exited = now;
+    // Done when the child has exited and its output is read, or a moment after it exited: what still
+    // holds its pipes is a leftover it started, and is killed below rather than waited for.
+    if (exited && (open_fds == 0 || std::chrono::duration<double, std::milli>(now - *exited).count() > kAfterExitMs)) break;
+    if (const int sig = termination_signal(); sig && !exited) {
+      r.interrupted = sig;
+      forward_termination(pid, tree, sig);
+      break;
+    }
+    double wait_ms = kTickMs;
+    if (opt.timeout_s > 0 && !exited) {
       const double left = remaining_ms(deadline);
       if (left <= 0) {
         r.timed_out = true;
         kill_process_tree(pid, tree);  // the group, and what left it (setsid)
         break;
       }
-      wait_ms = int(std::min(left, 1000.0)) + 1;
+      wait_ms = std::min(wait_ms, left + 1);
     }
-    const int n = poll(fds, 2, wait_ms);
+    if (exited) wait_ms = std::min(wait_ms, 20.0);
+    if (opt.tick && std::chrono::duration<double, std::milli>(now - last_tick).count() >= kTickMs) {
+      opt.tick();
+      last_tick = now;
+    }
+    const int n = poll(fds, to_file ? 0 : 2, int(wait_ms) + 1);
     if (n < 0 && errno != EINTR) break;
     if (n <= 0) continue;
     for (int i = 0; i < 2; ++i) {
@@ -148,13 +218,17 @@ ProcessResult run_process(const std::vector<std::string>& argv, const ProcessOpt
         close(fds[i].fd), fds[i].fd = -1, --open_fds;
         continue;
       }
-      (i == 0 ? r.out : r.err).append(buf, size_t(got));
+      (i == 0 ? out : err).append(buf, size_t(got));
       if (i == 1 && opt.forward_stderr) std::cerr.write(buf, got).flush();
     }
   }
   for (auto& f : fds)
-    if (f.fd >= 0) close(f.fd);  // after a timeout: a process the tree kill could not find may hold the pipe
+    if (f.fd >= 0) close(f.fd);  // a process the tree kill could not find may hold the pipe
+  // Nothing the child started outlives it: a background process, a daemon still holding its stdout.
+  kill_process_tree(pid, tree);
   fill_status(r, reap(pid));
+  r.out = out.text(), r.err = err.text();
+  r.out_dropped = out.dropped(), r.err_dropped = err.dropped();
   r.wall_s = std::chrono::duration<double>(clock_type::now() - t0).count();
   return r;
 }
@@ -241,6 +315,13 @@ ChildProcess::Read ChildProcess::read_line(std::string& line, double timeout_s) 
       return Read::eof;
     }
     buffer_.append(buf, size_t(got));
+    if (buffer_.size() > ProcessOptions{}.max_capture && buffer_.find('\n') == std::string::npos) {
+      kill_now();  // a line longer than any answer of the protocol: the child is flooding, not answering
+      close(from_);
+      from_ = -1;
+      buffer_.clear();
+      return Read::eof;
+    }
   }
 }
 

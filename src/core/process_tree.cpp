@@ -111,7 +111,7 @@ std::vector<std::string> marked_environment(const std::string& token) {
   return env;
 }
 
-int kill_process_tree(pid_t root, const std::string& token) {
+int kill_process_tree(pid_t root, const std::string& token, int sig) {
   std::set<pid_t> stopped;
   for (int round = 0; round < 100; ++round) {
     bool grew = false;
@@ -122,7 +122,9 @@ int kill_process_tree(pid_t root, const std::string& token) {
       }
     if (!grew) break;
   }
-  for (pid_t p : stopped) ::kill(p, SIGKILL);
+  for (pid_t p : stopped) ::kill(p, sig);
+  if (sig != SIGKILL)
+    for (pid_t p : stopped) ::kill(p, SIGCONT);
   return int(stopped.size());
 }
 

@@ -15,6 +15,8 @@
 // child: all of them to reap, and to tell apart between children that run at the same time.
 #include <sys/types.h>
 
+#include <csignal>
+
 #include <string>
 #include <vector>
 
@@ -30,8 +32,10 @@ std::string new_tree_token();
 // The environment for a child marked with `token`: ours, with the token appended to kTreeMarkerVar.
 std::vector<std::string> marked_environment(const std::string& token);
 
-// SIGKILL to `root` and everything of its tree (above). Returns how many processes were signalled.
-// Never signals the calling process. `root` is not reaped: the caller waits for it as before.
-int kill_process_tree(pid_t root, const std::string& token);
+// `sig` (SIGKILL unless given) to `root` and everything of its tree (above); after a signal other than
+// SIGKILL the stopped processes are continued, so they can act on it (SIGTERM: clean up and exit).
+// Returns how many processes were signalled. Never signals the calling process. `root` is not reaped:
+// the caller waits for it as before (an exited but unreaped root keeps its pid, so it is safe to pass).
+int kill_process_tree(pid_t root, const std::string& token, int sig = SIGKILL);
 
 }  // namespace attnlab

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 
+#include "core/parse.hpp"
 #include "evidence/sha256.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
 
 namespace attnlab {
 
@@ -30,15 +32,23 @@ std::vector<std::string> files_under(const std::string& dir, const std::string& 
 Manifest Manifest::load(const std::string& dir) {
   Manifest m;
   const fs::path p = fs::path(dir) / kFile;
-  if (!fs::exists(p)) return m;
-  std::ifstream in(p);
-  const json j = json::parse(in);
-  for (auto& s : j.at("steps"))
-    m.steps_.push_back({s.at("name"), s.value("command", ""), s.value("exit_code", 0), s.value("seconds", 0.0),
-                        s.value("finished_utc", ""), s.value("outputs", std::vector<std::string>{}), s.value("skipped", "")});
-  for (auto& f : j.at("files"))
-    m.files_.push_back({f.at("path"), f.value("sha256", ""), f.value("step", ""), f.value("command", ""),
-                        f.value("bytes", uintmax_t{0})});
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(p, ec))) return m;
+  // Named in every message: "evidence/h100/manifest.json: ..." (a corrupt manifest on --resume).
+  with_context(p.string(), [&] {
+    const json j = read_json_file(p.string(), size_t(64) << 20);
+    // Numbers checked before they become integers (an edited manifest may say 1e300).
+    const auto whole = [](const json& o, const char* key, int64_t lo, int64_t hi) {
+      return o.contains(key) ? integer_value(o.at(key).get<double>(), key, lo, hi) : 0;
+    };
+    for (auto& s : j.at("steps"))
+      m.steps_.push_back({s.at("name"), s.value("command", ""), int(whole(s, "exit_code", -1, 255)), s.value("seconds", 0.0),
+                          s.value("finished_utc", ""), s.value("outputs", std::vector<std::string>{}), s.value("skipped", ""),
+                          s.value("unfinished", false)});
+    for (auto& f : j.at("files"))
+      m.files_.push_back({f.at("path"), f.value("sha256", ""), f.value("step", ""), f.value("command", ""),
+                          uintmax_t(whole(f, "bytes", 0, INT64_MAX))});
+  });
   return m;
 }
 
@@ -48,18 +58,14 @@ void Manifest::save(const std::string& dir) const {
     json j = {{"name", s.name}, {"command", s.command}, {"exit_code", s.exit_code}, {"seconds", s.seconds},
               {"finished_utc", s.finished_utc}, {"outputs", s.outputs}};
     if (!s.skipped.empty()) j["skipped"] = s.skipped;
+    if (s.unfinished) j["unfinished"] = true;
     steps.push_back(j);
   }
   for (auto& f : files_)
     files.push_back({{"path", f.path}, {"sha256", f.sha256}, {"bytes", f.bytes}, {"step", f.step}, {"command", f.command}});
   const json j = {{"schema", "attnlab.manifest/1"}, {"attnlab", ATTNLAB_VERSION}, {"steps", steps}, {"files", files}};
-  const fs::path tmp = fs::path(dir) / (std::string(kFile) + ".tmp");
-  {
-    std::ofstream out(tmp);
-    out << j.dump(1) << "\n";
-    if (!out.flush()) throw std::runtime_error(tmp.string() + ": cannot write");
-  }
-  fs::rename(tmp, fs::path(dir) / kFile);  // a crash never leaves half a manifest
+  // Whole or not at all, never through a planted link; a non-UTF-8 command line cannot make it throw.
+  write_file_atomic((fs::path(dir) / kFile).string(), json_text(j, 1) + "\n", Naming::by_attnlab);
 }
 
 void Manifest::record(const StepRecord& s, const std::string& dir) {
@@ -77,7 +83,7 @@ void Manifest::record(const StepRecord& s, const std::string& dir) {
 
 bool Manifest::complete(const std::string& name, const std::string& dir) const {
   auto it = std::find_if(steps_.begin(), steps_.end(), [&](const StepRecord& r) { return r.name == name; });
-  if (it == steps_.end() || it->exit_code != 0 || !it->skipped.empty()) return false;
+  if (it == steps_.end() || it->exit_code != 0 || !it->skipped.empty() || it->unfinished) return false;
   for (auto& out : it->outputs)
     if (!fs::exists(fs::path(dir) / out)) return false;
   for (auto& f : files_) {

@@ -16,6 +16,7 @@ struct StepRecord {
   std::string finished_utc;
   std::vector<std::string> outputs;  // paths relative to the directory (files or folders)
   std::string skipped;               // why it did not run (then exit_code is 0 and nothing is hashed)
+  bool unfinished = false;           // stopped by a signal to attnlab evidence (its files are partial)
 };
 
 struct FileRecord {
@@ -25,7 +26,7 @@ struct FileRecord {
 
 class Manifest {
  public:
-  // The manifest in `dir`, or an empty one when there is none (a corrupt one: std::runtime_error).
+  // The manifest in `dir`, or an empty one when there is none (a corrupt one: UserError naming the file).
   static Manifest load(const std::string& dir);
   void save(const std::string& dir) const;
   // Records a finished step: replaces its previous record and hashes every file under its outputs.

@@ -7,11 +7,18 @@
 #include <fstream>
 #include <regex>
 
+#include <sstream>
+
 #include <fmt/format.h>
 
+#include "core/error.hpp"
+#include "core/parse.hpp"
+#include "core/process.hpp"
+#include "core/termination.hpp"
 #include "evidence/manifest.hpp"
 #include "evidence/process.hpp"
 #include "evidence/progress.hpp"
+#include "io/atomic_file.hpp"
 #include "runtime/device.hpp"
 
 namespace attnlab {
@@ -42,12 +49,54 @@ std::string last_line(const std::string& path) {
   return line;
 }
 
-bool devices_found_gpu(const std::string& devices_txt) {
-  std::ifstream in(devices_txt);
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind("device 0:", 0) == 0) return true;
+// The GPU named by `attnlab devices` output ("device 0: NVIDIA H100 80GB HBM3"); empty: none.
+std::string gpu_in_devices_text(const std::string& text) {
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("device 0: ", 0) == 0) return line.substr(10);
+  return {};
+}
+
+std::string gpu_of_folder(const std::string& dir) {
+  std::ifstream in(fs::path(dir) / "devices.txt");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return gpu_in_devices_text(ss.str());
+}
+
+// `inner` is `outer` or a folder inside it (by path, through links, or by inode for an existing outer).
+bool is_inside(const std::string& inner, const std::string& outer) {
+  std::error_code ec;
+  const fs::path o = fs::weakly_canonical(fs::absolute(outer), ec);
+  if (ec) return false;
+  for (fs::path p = fs::weakly_canonical(fs::absolute(inner), ec); !ec && !p.empty(); p = p.parent_path()) {
+    std::error_code e2;
+    if (p == o || (fs::exists(p, e2) && fs::exists(o, e2) && fs::equivalent(p, o, e2))) return true;
+    if (p == p.parent_path()) break;
+  }
   return false;
+}
+
+// Checks of the whole invocation, before anything is written: a --committed that is not there, and an
+// --out whose evidence this machine would overwrite with its own "no CUDA device" (or another GPU's)
+// devices.txt, env.json and report. UserError (exit 2) with one line.
+void check_evidence_folders(const EvidenceOptions& o) {
+  std::error_code ec;
+  if (o.committed_given && !fs::is_directory(o.committed, ec))
+    throw UserError(fmt::format("--committed {}: not an evidence folder ({}); name the folder to render without a GPU",
+                                quote_for_message(o.committed), ec ? ec.message() : "No such directory"));
+  ProcessOptions po;
+  po.timeout_s = 120;
+  const std::string here = gpu_in_devices_text(run_process({o.attnlab, "devices"}, po).out);
+  if (here.empty() && is_inside(o.out, o.committed))
+    throw UserError(fmt::format("--out {} is the committed evidence {} (or inside it): without a GPU attnlab evidence "
+                                "would replace its devices.txt, env.json and report; choose another --out",
+                                quote_for_message(o.out), quote_for_message(o.committed)));
+  if (const std::string there = gpu_of_folder(o.out); !there.empty() && there != here)
+    throw UserError(fmt::format("--out {} holds evidence measured on {} (devices.txt); this machine has {}: its files "
+                                "would replace that GPU's identity; choose another --out",
+                                quote_for_message(o.out), quote_for_message(there),
+                                here.empty() ? "no CUDA device" : quote_for_message(here)));
 }
 
 struct Runner {
@@ -57,7 +106,10 @@ struct Runner {
   int failures = 0;
   std::vector<std::string> skipped;
 
+  int stopped_by = 0;  // the termination signal that ended the run (core/termination.hpp)
+
   void run(const Step& s, int index, int total, double after_s) {
+    if (stopped_by) return;
     if (o.resume && manifest.complete(s.name, o.out)) {
       progress.note(fmt::format("[{}/{}] {}: done in an earlier run (manifest), skipped", index, total, s.name));
       return;
@@ -80,25 +132,39 @@ struct Runner {
     rec.outputs = s.outputs;
     const std::string out_rel = s.stdout_file.empty() ? "logs/" + s.name + ".log" : s.stdout_file;
     const fs::path out_path = fs::path(o.out) / out_rel;
+    // Every name of the step is attnlab's: a link planted at one (DIR/env.json -> ../victim, DIR/tune ->
+    // /elsewhere) is removed first, so the step writes into the folder and nowhere else.
+    for (const auto& rel : [&] { auto v = s.outputs; v.push_back(out_rel); return v; }())
+      for (auto& link : remove_planted_links(o.out, rel)) progress.note("removed symbolic link " + link + " (not followed)");
     fs::create_directories(out_path.parent_path());
     for (auto& p : s.outputs)  // a step's folder outputs exist before it runs (--out-dir)
       if (fs::path(p).extension().empty()) fs::create_directories(fs::path(o.out) / p);
-    fs::remove(out_path);
-    std::ofstream(out_path) << "$ " << rec.command << "\n";
+    LogFile log(out_path.string(), /*fresh=*/true);
+    log.write("$ " + rec.command + "\n");
     progress.begin(index, total, s.name, s.expected_s, after_s);
-    const auto r = run_process(argv, out_path.string(), out_path.string(), [&] { progress.update(last_line(out_path.string())); });
+    ProcessOptions po;
+    po.output_fd = log.fd();
+    po.tick = [&] { progress.update(last_line(out_path.string())); };
+    const ProcessResult r = run_process(argv, po);
+    log.close();
     rec.exit_code = r.exit_code;
-    rec.seconds = r.seconds;
+    rec.seconds = r.wall_s;
     rec.finished_utc = utc_now();
+    rec.unfinished = r.interrupted != 0;
     if (std::find(rec.outputs.begin(), rec.outputs.end(), out_rel) == rec.outputs.end()) rec.outputs.push_back(out_rel);
     std::erase_if(rec.outputs, [&](const std::string& p) { return !fs::exists(fs::path(o.out) / p); });
     manifest.record(rec, o.out);
     manifest.save(o.out);
-    if (r.exit_code == 0) {
-      progress.end(fmt::format("ok in {}", format_duration(r.seconds)));
+    if (r.interrupted) {
+      stopped_by = r.interrupted;
+      ++failures;
+      progress.end(fmt::format("STOPPED by signal {} after {}: passed on to the step, which is marked unfinished in "
+                               "manifest.json", r.interrupted, format_duration(r.wall_s)));
+    } else if (r.exit_code == 0) {
+      progress.end(fmt::format("ok in {}", format_duration(r.wall_s)));
     } else {
       ++failures;
-      progress.end(fmt::format("FAILED (exit {}) after {}; output: {}", r.exit_code, format_duration(r.seconds),
+      progress.end(fmt::format("FAILED (exit {}) after {}; output: {}", r.exit_code, format_duration(r.wall_s),
                                out_path.string()));
       const std::string tail = last_line(out_path.string());
       if (!tail.empty()) progress.note("    " + tail);
@@ -120,6 +186,8 @@ std::string default_evidence_dir() {
 int run_evidence(EvidenceOptions o) {
   if (o.attnlab.empty()) o.attnlab = self_executable();
   if (o.out.empty()) o.out = default_evidence_dir();
+  check_evidence_folders(o);
+  catch_termination_signals();  // SIGTERM/SIGINT: passed on to the running step, which is marked unfinished
   fs::create_directories(o.out);
   setenv("ATTNLAB_LINE_BUFFERED", "1", 1);  // children flush each line: the progress shows what they do now
   Manifest manifest = o.resume ? Manifest::load(o.out) : Manifest{};
@@ -130,11 +198,8 @@ int run_evidence(EvidenceOptions o) {
 
   const Step dev = devices_step();
   runner.run(dev, 1, 1, 0);
-  o.has_gpu = devices_found_gpu((fs::path(o.out) / "devices.txt").string());
-  const std::string help_log = (fs::path(o.out) / "logs" / "profile-help.log").string();
-  fs::create_directories(fs::path(help_log).parent_path());
-  o.has_profile = run_process({o.attnlab, "profile", "--help"}, help_log, help_log).exit_code == 0;
-  fs::remove(help_log);
+  o.has_gpu = !gpu_of_folder(o.out).empty();
+  o.has_profile = run_process({o.attnlab, "profile", "--help"}).exit_code == 0;
 
   const auto steps = o.has_gpu ? gpu_steps(o) : cpu_steps(o);
   if (!o.has_gpu)
@@ -144,6 +209,11 @@ int run_evidence(EvidenceOptions o) {
     double after = 0;
     for (size_t k = i + 1; k < steps.size(); ++k) after += steps[k].expected_s;
     runner.run(steps[i], static_cast<int>(i + 1), static_cast<int>(steps.size()), after);
+  }
+  if (runner.stopped_by) {
+    progress.note(fmt::format("attnlab evidence: stopped by signal {}; manifest {}", runner.stopped_by,
+                              (fs::path(o.out) / "manifest.json").string()));
+    return 128 + runner.stopped_by;
   }
   const double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   progress.note(fmt::format("attnlab evidence: {} in {}; manifest {}", runner.failures ? "FAILED steps" : "done",

@@ -1,6 +1,10 @@
 #pragma once
 // attnlab evidence: the whole pipeline in one command (steps.hpp), resumable through manifest.json,
-// with a progress display. Returns the exit status: 0 unless a step that ran failed.
+// with a progress display. Returns the exit status: 0 unless a step that ran failed; 128 + N when signal
+// N (SIGTERM, SIGINT, SIGHUP) stopped it: the signal is passed on to the running step's process tree and
+// the step is recorded as unfinished. Before anything is written, UserError when --committed names no
+// folder, when --out is (inside) the committed evidence and there is no GPU, or when --out holds the
+// evidence of a GPU this machine does not have (its devices.txt and env.json would be replaced).
 #include <string>
 
 #include "evidence/steps.hpp"

@@ -1,19 +1,10 @@
 #pragma once
-// One child process: argv run with stdout and stderr appended to files, the caller's `tick` called about
-// five times a second while it runs (progress display). No shell, no PATH lookup for absolute paths.
-#include <functional>
+// Command lines of the evidence steps: the binary they run and how they are shown. The steps themselves
+// run through core/process.hpp (run_process with output_fd and tick), the one runner of child processes.
 #include <string>
 #include <vector>
 
 namespace attnlab {
-
-struct LoggedRun {  // not core/process.hpp's ProcessResult: one name, one definition (ODR)
-  int exit_code = -1;  // 128 + signal when killed by a signal; 127 when it could not start
-  double seconds = 0;
-};
-
-LoggedRun run_process(const std::vector<std::string>& argv, const std::string& stdout_path,
-                          const std::string& stderr_path, const std::function<void()>& tick = {});
 
 // The path of the running executable (/proc/self/exe), for running attnlab's own subcommands.
 std::string self_executable();

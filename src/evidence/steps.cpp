@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "io/json_text.hpp"
+
 namespace attnlab {
 
 namespace fs = std::filesystem;
@@ -29,9 +31,7 @@ std::vector<std::string> cat(std::vector<std::string> a, const std::vector<std::
 
 std::string best_tuned_config(const std::string& path) {
   try {
-    std::ifstream in(path);
-    if (!in) return "";
-    const auto j = nlohmann::json::parse(in);
+    const auto j = read_json_file(path, size_t(64) << 20);
     return j.at("top").at(0).at("config").get<std::string>();
   } catch (const std::exception&) {
     return "";

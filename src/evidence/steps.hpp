@@ -15,6 +15,7 @@ struct EvidenceOptions {
   bool quick = false, resume = false;
   std::string attnlab;                      // the binary (default: this one)
   std::string committed = "evidence/h100";  // rendered without a GPU
+  bool committed_given = false;             // --committed named: it must be a folder (checked first)
   bool has_gpu = true;                      // decided by the devices step
   bool has_profile = false;                 // `attnlab profile --help` exits 0
 };

@@ -15,6 +15,7 @@
 #include "core/dtype.hpp"
 #include "core/error.hpp"
 #include "core/parse.hpp"
+#include "io/atomic_file.hpp"
 
 namespace attnlab {
 
@@ -278,18 +279,19 @@ void write_npy(const std::string& path, const NpyArray& a) {
   const std::string pre = std::string(kMagic, kMagicLen) + '\x01' + '\0' + char(header.size() & 0xff) +
                           char(header.size() >> 8);
 
-  errno = 0;
-  std::FILE* f = std::fopen(path.c_str(), "wb");
-  if (!f) throw UserError(path + ": cannot write (" + std::strerror(errno) + ")");
-  bool ok = std::fwrite(pre.data(), 1, pre.size(), f) == pre.size() &&
-            std::fwrite(header.data(), 1, header.size(), f) == header.size() &&
-            std::fwrite(a.data.data(), 1, a.data.size(), f) == a.data.size();
-  const int saved = errno;
-  ok = (std::fclose(f) == 0) && ok;  // fclose flushes: a full disk often shows up only here
-  if (!ok) {
-    std::remove(path.c_str());  // a half-written .npy would only fail later, further from the cause
-    throw UserError(path + ": cannot write (" + std::strerror(saved ? saved : errno) + ")");
-  }
+  // Whole or not at all (io/atomic_file.hpp): a half-written .npy would only fail later, further from
+  // the cause, and a failed write leaves the file that was there before.
+  AtomicFile f(path);
+  f.write(pre);
+  f.write(header);
+  f.write(std::string_view(reinterpret_cast<const char*>(a.data.data()), a.data.size()));
+  f.commit();
+}
+
+std::string float_descr_problem(const std::string& descr) {
+  if (descr == "<f2" || descr == "<u2" || descr == "<f4" || descr == "<f8") return {};
+  return "unsupported dtype " + quote_for_message(descr) +
+         " (expected float16 '<f2', float32 '<f4', float64 '<f8', or bfloat16 bits as uint16 '<u2')";
 }
 
 std::vector<float> npy_to_float(const NpyArray& a) {
@@ -305,13 +307,11 @@ std::vector<float> npy_to_float(const NpyArray& a) {
       out[k] = to_float(x);
     }
   };
+  if (auto why = float_descr_problem(t.normalised); !why.empty()) throw UserError(why);
   if (t.normalised == "<f2") convert(uint16_t{}, f16_bits_to_float);
   else if (t.normalised == "<u2") convert(uint16_t{}, bf16_bits_to_float);
   else if (t.normalised == "<f4") convert(float{}, [](float x) { return x; });
-  else if (t.normalised == "<f8") convert(double{}, [](double x) { return float(x); });
-  else
-    throw UserError("unsupported dtype " + quote_for_message(a.descr) +
-                    " (expected float16 '<f2', float32 '<f4', float64 '<f8', or bfloat16 bits as uint16 '<u2')");
+  else convert(double{}, [](double x) { return float(x); });
   return out;
 }
 

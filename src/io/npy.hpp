@@ -31,7 +31,9 @@ NpyArray read_npy(const std::string& path);                  // throws UserError
 void write_npy(const std::string& path, const NpyArray& a);  // UserError if the file cannot be written
 
 // Conversions used by `attnlab run`. npy_to_float accepts <f2 (IEEE half), <f4, <f8 and <u2 (read as
-// bfloat16 bit patterns); any other dtype is a UserError.
+// bfloat16 bit patterns); any other dtype is a UserError with float_descr_problem's reason, which a
+// caller checks with the header (before any data is read).
+std::string float_descr_problem(const std::string& descr);  // empty for the four above
 std::vector<float> npy_to_float(const NpyArray& a);
 // descr "<f2", "<f4", "<f8" or "<u2" (bf16 bits, round to nearest even); v.size() must equal the
 // product of shape (std::invalid_argument otherwise: that is a caller bug, not a user error).

@@ -45,6 +45,9 @@ std::string output_path_problem(const std::string& path, OutputKind kind) {
   std::error_code ec;
   const fs::path p(path);
   const fs::file_status st = fs::status(p, ec);  // follows a symbolic link: what a write would open
+  // A name too long for the file system, a loop of links, no permission to look: said as it is.
+  if (ec && ec != std::errc::no_such_file_or_directory && ec != std::errc::not_a_directory)
+    return ec.message() + "; choose another path";
   if (kind == OutputKind::folder) {
     if (!fs::exists(st)) return folders_creatable(p);
     if (!fs::is_directory(st)) return "exists and is not a folder; name a folder";

@@ -17,13 +17,15 @@ std::string regular_file_problem(const std::string& path) {
   return "is not a regular file (a device, FIFO or socket)";
 }
 
-std::optional<std::string> read_regular_file(const std::string& path, size_t max_bytes, std::string* why) {
+std::optional<std::string> read_regular_file(const std::string& path, size_t max_bytes, std::string* why,
+                                             ReadLinks links, bool owned_by_me) {
   std::string reason;
   std::optional<std::string> out;
-  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC);
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC | (links == ReadLinks::refuse ? O_NOFOLLOW : 0));
   struct stat st {};
   if (fd < 0) reason = std::strerror(errno);
   else if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) reason = "not a regular file";
+  else if (owned_by_me && st.st_uid != ::geteuid()) reason = "owned by uid " + std::to_string(st.st_uid) + ", not by you";
   else if (size_t(st.st_size) > max_bytes) reason = "larger than " + std::to_string(max_bytes) + " bytes";
   else {
     std::string s(size_t(st.st_size), '\0');

@@ -10,6 +10,8 @@
 
 #include "backends/gemm/square_gemm.hpp"
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
 #include "io/regular_file.hpp"
 #include "measure/environment.hpp"
 #include "measure/timer.hpp"
@@ -81,9 +83,9 @@ Ceilings device_ceilings(bool remeasure) {
   const std::string dir = kernel_cache_dir();
   if (auto why = prepare_cache_dir(dir); !why.empty()) throw UserError(why);
   const fs::path path = fs::path(dir) / ("ceilings-" + dev.uuid + ".json");
-  if (auto text = remeasure ? std::nullopt : read_regular_file(path.string(), size_t(1) << 20)) {
+  if (auto text = remeasure ? std::nullopt : read_regular_file(path.string(), size_t(1) << 20, nullptr, ReadLinks::refuse, true)) {
     try {
-      Ceilings c = ceilings_from_json(nlohmann::json::parse(*text));
+      Ceilings c = ceilings_from_json(parse_json_text(*text, path.string()));
       c.max_sm_clock_mhz = dev.sm_clock_khz / 1000.0;
       if (c.gpu_uuid == dev.uuid && c.driver == fmt::format("{}", dev.driver_version)) return c;
     } catch (const std::exception&) {
@@ -94,12 +96,10 @@ Ceilings device_ceilings(bool remeasure) {
   c.max_sm_clock_mhz = dev.sm_clock_khz / 1000.0;
   std::error_code ec;
   fs::create_directories(path.parent_path(), ec);
-  const fs::path tmp = path.string() + fmt::format(".tmp.{}", ::getpid());
-  {
-    std::ofstream f(tmp);
-    f << to_json(c).dump(1) << "\n";
+  try {  // best effort: a cache that cannot be written only costs a measurement next time
+    write_file_atomic(path.string(), json_text(to_json(c), 1) + "\n", Naming::by_attnlab);
+  } catch (const UserError&) {
   }
-  fs::rename(tmp, path, ec);
   return c;
 }
 

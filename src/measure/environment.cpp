@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "core/parse.hpp"
 #include "measure/nvml.hpp"
 #include "runtime/device.hpp"
 
@@ -45,7 +46,7 @@ std::string utc_now() {
 void set_command_line(int argc, char** argv) {
   std::string s;
   for (int i = 0; i < argc; ++i) s += (i ? " " : "") + std::string(argv[i]);
-  cmdline() = s;
+  cmdline() = valid_utf8(s);  // recorded in JSON: a Latin-1 path must not make the dump throw after the work
 }
 const std::string& command_line() { return cmdline(); }
 

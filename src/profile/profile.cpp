@@ -1,13 +1,14 @@
 #include "profile/profile.hpp"
 
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include <fmt/format.h>
 
 #include "backends/custom/tile_config.hpp"
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
+#include "io/json_text.hpp"
 #include "measure/ceilings.hpp"
 #include "profile/metric_sets.hpp"
 #include "profile/ncu.hpp"
@@ -74,11 +75,8 @@ void print_profile(const ProfileResult& r, std::FILE* out) {
 }
 
 namespace {
-void write_text(const fs::path& p, const std::string& text) {
-  std::ofstream f(p);
-  f << text;
-  if (!f) throw UserError("cannot write " + p.string());
-}
+// Names attnlab makes in the --out folder: written whole, never through a planted link.
+void write_text(const fs::path& p, const std::string& text) { write_file_atomic(p.string(), text, Naming::by_attnlab); }
 }  // namespace
 
 ProfileEnv device_profile_env(const ProfileRequest& req) {
@@ -128,7 +126,7 @@ ProfileResult run_profile(const ProfileRequest& req, const ProfileEnv& env, cons
   write_text(r.csv_path, csv);
   nlohmann::json j = to_json(r);
   j["ncu_command"] = run.command;
-  write_text(r.json_path, j.dump(1) + "\n");
+  write_text(r.json_path, json_text(j, 1) + "\n");
 
   if (!req.db.empty()) {
     auto db = ResultsDb::open(req.db);

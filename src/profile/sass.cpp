@@ -1,11 +1,12 @@
 #include "profile/sass.hpp"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <regex>
 
 #include <fmt/format.h>
@@ -101,17 +102,27 @@ std::string disassemble(const std::string& cubin) {
     throw UserError(
         "nvdisasm not found: install the CUDA toolkit's nvdisasm or the pip wheel nvidia-cuda-nvdisasm "
         "(scripts/install-deps.sh), or set NVDISASM_PATH to its folder");
-  static std::atomic<int> serial{0};
-  const fs::path tmp = fs::temp_directory_path() / fmt::format("attnlab-{}-{}.cubin", ::getpid(), serial++);
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f.write(cubin.data(), std::streamsize(cubin.size()));
-    if (!f) throw UserError(fmt::format("cannot write {}", tmp.string()));
+  // An unpredictable name created with O_EXCL: a link planted in /tmp is never written through.
+  std::string tmpl = (fs::temp_directory_path() / "attnlab-XXXXXX.cubin").string();
+  const int fd = ::mkostemps(tmpl.data(), 6, O_CLOEXEC);
+  if (fd < 0) throw UserError(fmt::format("cannot create a temporary file in {}", fs::temp_directory_path().string()));
+  const fs::path tmp = tmpl;
+  bool ok = true;
+  for (size_t done = 0; ok && done < cubin.size();) {
+    const ssize_t n = ::write(fd, cubin.data() + done, cubin.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    ok = n > 0;
+    done += ok ? size_t(n) : 0;
+  }
+  ok = ::close(fd) == 0 && ok;
+  std::error_code ec;
+  if (!ok) {
+    fs::remove(tmp, ec);
+    throw UserError(fmt::format("cannot write {}", tmp.string()));
   }
   ProcessOptions po;
   po.timeout_s = 300;
   const ProcessResult r = run_process({tool, "--print-code", tmp.string()}, po);
-  std::error_code ec;
   fs::remove(tmp, ec);
   if (r.exit_code != 0)
     throw UserError(fmt::format("{} failed (exit {}): {}", tool, r.exit_code, r.err.substr(0, r.err.find('\n'))));

@@ -17,9 +17,17 @@ struct Axis {
   bool compact_ticks = false;  // 16384 -> 16k
 };
 
-// Extends the axis to hold `values` (ignoring non-finite, and non-positive values on a log scale), then
-// rounds lo/hi out to ticks. An axis with no data gets [0, 1] (linear) or [1, 2] (log).
-void finalize_axis(Axis& a, const std::vector<double>& values);
+// What an axis can show: |v| <= 1e15 (linear) or 1e-15 <= v <= 1e15 (log). Beyond that a number in an
+// evidence file is a corrupt or hostile value (1.7e308, 5e-324), not a measurement: it is left out of the
+// range and not drawn, so every axis is finite and has a bounded number of ticks.
+inline constexpr double kAxisMax = 1e15, kAxisMinLog = 1e-15;
+bool plottable(Scale s, double v);
+
+// Extends the axis to hold the plottable `values`, then rounds lo/hi out to ticks. An axis with no data
+// gets [0, 1] (linear) or [1, 2] (log). Returns how many finite values were not plottable (for a note).
+int finalize_axis(Axis& a, const std::vector<double>& values);
+// At most kMaxTicks: a fixed axis with a huge range gets coarser steps, never an endless list.
+inline constexpr int kMaxTicks = 64;
 std::vector<double> axis_ticks(const Axis& a);
 std::string tick_label(const Axis& a, double v);
 // Position of v in [px_lo, px_hi] (px_hi may be smaller, as for y).

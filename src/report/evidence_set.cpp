@@ -12,6 +12,9 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "core/parse.hpp"
+#include "io/json_text.hpp"
+#include "report/svg_text.hpp"
 #include "search/tune_log.hpp"
 
 namespace attnlab::report {
@@ -20,6 +23,8 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
+constexpr size_t kMaxTextBytes = size_t(256) << 20;  // after decompression: a gzip bomb stops here
+
 // Plain or gzip-compressed text (zlib reads both).
 std::string read_text(const fs::path& p) {
   gzFile f = gzopen(p.c_str(), "rb");
@@ -27,12 +32,27 @@ std::string read_text(const fs::path& p) {
   std::string out;
   char buf[1 << 16];
   int n;
-  while ((n = gzread(f, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+  while ((n = gzread(f, buf, sizeof buf)) > 0) {
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > kMaxTextBytes) {
+      gzclose(f);
+      throw std::runtime_error("larger than 256 MiB; not read");
+    }
+  }
   gzclose(f);
   if (n < 0) throw std::runtime_error("read error");
   return out;
 }
-json read_json(const fs::path& p) { return json::parse(read_text(p)); }
+// Nesting limited (io/json_text.hpp): the report's readers never recurse deeper than that.
+// The caller's warning names the file.
+json read_json(const fs::path& p) { return parse_json_text(read_text(p), ""); }
+
+// An integer field of a record (a head dim, a sequence length): whole and in range, or a UserError.
+int int_of(const json& j, const char* key, int64_t hi = INT32_MAX) {
+  auto it = j.find(key);
+  if (it == j.end() || !it->is_number()) return 0;
+  return static_cast<int>(integer_value(it->get<double>(), key, 0, hi));
+}
 
 double num(const json& j, const char* key, double fallback = 0) {
   auto it = j.find(key);
@@ -43,9 +63,11 @@ std::string str(const json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-void load_compare_file(const fs::path& p, CompareData& c, bool tuned) {
+void load_compare_file(const fs::path& p, CompareData& c, bool tuned, std::vector<std::string>& warnings) {
   const json j = read_json(p);
-  for (auto& r : j.at("results")) {
+  size_t index = 0;
+  for (auto& r : j.at("results")) try {
+    ++index;
     CompareRow row;
     row.backend = str(r, "backend");
     if (tuned && row.backend != "custom") continue;
@@ -55,11 +77,14 @@ void load_compare_file(const fs::path& p, CompareData& c, bool tuned) {
     row.status = str(r, "status");
     row.tflops = num(r, "tflops");
     const json& pr = r.at("problem");
-    row.head_dim = static_cast<int>(num(pr, "head_dim"));
-    row.seqlen = static_cast<int>(num(pr, "seqlen_k"));
+    row.head_dim = int_of(pr, "head_dim");
+    row.seqlen = int_of(pr, "seqlen_k");
     row.causal = pr.value("causal", false);
     row.dtype = str(pr, "dtype");
+    if (!std::isfinite(row.tflops)) throw UserError("tflops is not finite");
     c.rows.push_back(row);
+  } catch (const std::exception& ex) {  // one bad row is left out, with a warning; the others are drawn
+    warnings.push_back(fmt::format("{}: results[{}]: {}; row left out", p.filename().string(), index - 1, ex.what()));
   }
   if (!tuned && j.contains("ceilings") && j["ceilings"].is_object()) {
     c.dtype = j.contains("grid") ? str(j["grid"], "dtype") : "bf16";
@@ -93,7 +118,7 @@ MicroData load_micro(const fs::path& p, const std::string& rel) {
 void load_replay(const fs::path& p, TuneData& t) {
   const json j = read_json(p);
   t.target_tflops = num(j, "target_tflops");
-  t.rng_seeds = static_cast<int>(num(j, "rng_seeds"));
+  t.rng_seeds = int_of(j, "rng_seeds");
   t.replay_table = json::array();
   for (auto& s : j.at("strategies")) {
     CurveData c;
@@ -106,11 +131,11 @@ void load_replay(const fs::path& p, TuneData& t) {
   }
 }
 
-CurveData load_evo_log(const fs::path& p, const std::string& rel_dir) {
+CurveData load_evo_log(const fs::path& p, const std::string& rel_dir, bool has_evo_best) {
   CurveData c;
   std::string strategy;
   try {
-    strategy = str(read_json(p.parent_path() / "evo_best.json"), "strategy");
+    if (has_evo_best) strategy = str(read_json(p.parent_path() / "evo_best.json"), "strategy");
   } catch (const std::exception&) {
   }
   c.name = (strategy.empty() ? rel_dir : strategy) + " (GPU run)";
@@ -180,9 +205,9 @@ void load_check(const fs::path& p, const std::string& rel, CheckSummary& c) {
       continue;
     }
     if (c.failures.size() < 10)
-      c.failures.push_back(fmt::format("{} {} d={} {} Sq={} Sk={}: {}", str(r, "config"), str(r, "dtype"), num(r, "head_dim"),
-                                       r.value("causal", false) ? "causal" : "non-causal", num(r, "seqlen_q"),
-                                       num(r, "seqlen_k"), str(r, "error")));
+      c.failures.push_back(fmt::format("{} {} d={} {} Sq={} Sk={}: {}", str(r, "config"), str(r, "dtype"),
+                                       format_number(num(r, "head_dim")), r.value("causal", false) ? "causal" : "non-causal",
+                                       format_number(num(r, "seqlen_q")), format_number(num(r, "seqlen_k")), str(r, "error")));
   }
 }
 }  // namespace
@@ -217,20 +242,75 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b) {
   return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0;
 }
 
+namespace {
+// What the report does with a file of the evidence set, by its path: the one place that knows which files
+// are read (load_evidence) and therefore must not be replaced by an --out (evidence_inputs).
+enum class Role { raw, compare, compare_tuned, micro, replay, evo_log, evo_best, profile, check, env, devices, manifest };
+
+Role role_of(const std::string& rel) {
+  const std::string name = fs::path(rel).filename().string();
+  if (rel == "compare.json") return Role::compare;
+  if (rel == "compare_tuned.json") return Role::compare_tuned;
+  if (name.starts_with("micro_best") && name.ends_with(".json")) return Role::micro;
+  if (name.starts_with("replay") && name.ends_with(".json")) return Role::replay;
+  if (name == "evo_log.csv") return Role::evo_log;
+  if (rel.starts_with("profile/") && name.ends_with(".json")) return Role::profile;
+  if (name == "evo_best.json") return Role::evo_best;  // read with the evo_log.csv next to it
+  if (name.starts_with("check") && (name.ends_with(".json") || name.ends_with(".json.gz"))) return Role::check;
+  if (rel == "env.json") return Role::env;
+  if (rel == "devices.txt") return Role::devices;
+  if (rel == "manifest.json") return Role::manifest;
+  return Role::raw;
+}
+
+// The regular files under `dir`, sorted; a symbolic link whose target lies outside `dir` is left out
+// (and named in *outside): the report neither reads nor links what is not part of the evidence set.
+std::vector<fs::path> evidence_files(const std::string& dir, std::vector<std::string>* outside) {
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(fs::absolute(dir), ec);
+  std::vector<fs::path> all;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    if (it->is_symlink()) {
+      const fs::path target = fs::weakly_canonical(it->path(), ec);
+      const auto [r, t] = std::mismatch(root.begin(), root.end(), target.begin(), target.end());
+      if (ec || r != root.end()) {
+        if (outside) outside->push_back(printable(it->path().lexically_relative(dir).generic_string()) +
+                                        ": a symbolic link out of the evidence folder; not read or linked");
+        ec.clear();
+        continue;
+      }
+    }
+    all.push_back(it->path());
+  }
+  std::sort(all.begin(), all.end());
+  return all;
+}
+}  // namespace
+
+std::vector<std::string> evidence_inputs(const std::string& dir) {
+  std::vector<std::string> out;
+  std::error_code ec;
+  if (!fs::is_directory(dir, ec)) return out;
+  for (auto& p : evidence_files(dir, nullptr))
+    if (role_of(p.lexically_relative(dir).generic_string()) != Role::raw) out.push_back(p.string());
+  return out;
+}
+
 EvidenceSet load_evidence(const std::string& dir) {
-  if (!fs::is_directory(dir)) throw UserError(dir + ": not an evidence directory (No such directory)");
+  std::error_code dir_ec;
+  if (!fs::is_directory(dir, dir_ec))
+    throw UserError(dir + ": not an evidence directory (" + (dir_ec ? dir_ec.message() : "No such directory") + ")");
   EvidenceSet e;
   e.dir = dir;
+  const std::vector<fs::path> all = evidence_files(dir, &e.warnings);
+  const auto in_set = [&](const fs::path& p) { return std::binary_search(all.begin(), all.end(), p); };
   std::map<std::string, json> manifest;
-  if (fs::exists(fs::path(dir) / "manifest.json")) try {
+  if (in_set(fs::path(dir) / "manifest.json")) try {
       for (auto& f : read_json(fs::path(dir) / "manifest.json").at("files")) manifest[str(f, "path")] = f;
     } catch (const std::exception& ex) {
       e.warnings.push_back(std::string("manifest.json: ") + ex.what());
     }
-  std::vector<fs::path> all;
-  for (auto& it : fs::recursive_directory_iterator(dir))
-    if (it.is_regular_file()) all.push_back(it.path());
-  std::sort(all.begin(), all.end());
 
   auto attempt = [&](const std::string& rel, auto&& fn) {
     try {
@@ -241,32 +321,43 @@ EvidenceSet load_evidence(const std::string& dir) {
   };
   fs::path replay_file;
   for (auto& p : all) {
-    const std::string rel = fs::relative(p, dir).generic_string();
-    const std::string name = p.filename().string();
-    RawFile rf{rel, fs::file_size(p), "", ""};
+    const std::string rel = p.lexically_relative(dir).generic_string();
+    std::error_code ec;
+    RawFile rf{rel, fs::file_size(p, ec), "", ""};
     if (auto m = manifest.find(rel); m != manifest.end()) rf.sha256 = str(m->second, "sha256"), rf.step = str(m->second, "step");
     e.files.push_back(rf);
-    if (rel == "compare.json") attempt(rel, [&] { load_compare_file(p, e.compare, false); e.compare.files.push_back(rel); });
-    else if (rel == "compare_tuned.json") attempt(rel, [&] { load_compare_file(p, e.compare, true); e.compare.files.push_back(rel); });
-    else if (name.starts_with("micro_best") && name.ends_with(".json"))
-      attempt(rel, [&] {
-        auto m = load_micro(p, rel);
-        if (!m.configs.empty()) e.micro.push_back(std::move(m));
-      });
-    else if (name.starts_with("replay") && name.ends_with(".json")) replay_file = p;
-    else if (name == "evo_log.csv")
-      attempt(rel, [&] {
-        e.tune.curves.push_back(load_evo_log(p, fs::relative(p.parent_path(), dir).generic_string()));
-        e.tune.files.push_back(rel);
-      });
-    else if (rel.starts_with("profile/") && name.ends_with(".json")) attempt(rel, [&] { add_profiles(p, rel, e.profiles); });
-    else if (name.starts_with("check") && (name.ends_with(".json") || name.ends_with(".json.gz")) && e.check.file.empty())
-      attempt(rel, [&] { load_check(p, rel, e.check); });
-    else if (rel == "env.json") attempt(rel, [&] { e.environment = read_json(p); e.environment_file = rel; });
-    else if (rel == "devices.txt") attempt(rel, [&] { e.devices_txt = read_text(p); });
+    switch (role_of(rel)) {
+      case Role::compare:
+        attempt(rel, [&] { load_compare_file(p, e.compare, false, e.warnings); e.compare.files.push_back(rel); });
+        break;
+      case Role::compare_tuned:
+        attempt(rel, [&] { load_compare_file(p, e.compare, true, e.warnings); e.compare.files.push_back(rel); });
+        break;
+      case Role::micro:
+        attempt(rel, [&] {
+          auto m = load_micro(p, rel);
+          if (!m.configs.empty()) e.micro.push_back(std::move(m));
+        });
+        break;
+      case Role::replay: replay_file = p; break;
+      case Role::evo_log:
+        attempt(rel, [&] {
+          e.tune.curves.push_back(load_evo_log(p, p.parent_path().lexically_relative(dir).generic_string(),
+                                               in_set(p.parent_path() / "evo_best.json")));
+          e.tune.files.push_back(rel);
+        });
+        break;
+      case Role::profile: attempt(rel, [&] { add_profiles(p, rel, e.profiles); }); break;
+      case Role::check:
+        if (e.check.file.empty()) attempt(rel, [&] { load_check(p, rel, e.check); });
+        break;
+      case Role::env: attempt(rel, [&] { e.environment = read_json(p); e.environment_file = rel; }); break;
+      case Role::devices: attempt(rel, [&] { e.devices_txt = read_text(p); }); break;
+      case Role::evo_best: case Role::manifest: case Role::raw: break;
+    }
   }
   if (!replay_file.empty()) {
-    const std::string rel = fs::relative(replay_file, dir).generic_string();
+    const std::string rel = replay_file.lexically_relative(dir).generic_string();
     attempt(rel, [&] {
       TuneData t;
       load_replay(replay_file, t);
@@ -278,7 +369,7 @@ EvidenceSet load_evidence(const std::string& dir) {
   }
   if (e.environment.is_null()) {
     for (const char* f : {"compare.json", "micro_best.json"}) {
-      if (fs::exists(fs::path(dir) / f)) attempt(f, [&] {
+      if (in_set(fs::path(dir) / f)) attempt(f, [&] {
           e.environment = read_json(fs::path(dir) / f).value("environment", json());
           e.environment_file = f;
         });

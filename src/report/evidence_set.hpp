@@ -82,8 +82,14 @@ struct EvidenceSet {
   std::vector<std::string> warnings;  // files that exist but could not be read
 };
 
-// Reads `dir`; UserError only when `dir` is not a directory.
+// Reads `dir`; UserError only when `dir` is not a directory. A symbolic link that leads out of `dir` is
+// neither read nor linked (a warning says so); a JSON file nested deeper than io/json_text.hpp allows,
+// a record with a number that is not one (a head dim of 1e300), is a warning, not a crash.
 EvidenceSet load_evidence(const std::string& dir);
+
+// The files of `dir` whose content the report reads (compare.json, env.json, profile/*.json, ...; not the
+// raw files it only lists): the inputs an --out must not replace.
+std::vector<std::string> evidence_inputs(const std::string& dir);
 
 // Spearman rank correlation (average ranks for ties); 0 for fewer than 2 pairs.
 double spearman(const std::vector<double>& a, const std::vector<double>& b);

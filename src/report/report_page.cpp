@@ -1,11 +1,11 @@
 #include "report/report_page.hpp"
 
 #include <filesystem>
-#include <fstream>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
+#include "io/atomic_file.hpp"
 #include "report/report_sections.hpp"
 #include "report/report_style.hpp"
 #include "report/svg_text.hpp"
@@ -62,10 +62,8 @@ ReportSummary write_report(const std::string& dir, const std::string& out_arg) {
   prefix = prefix.empty() || prefix == "." ? "" : prefix + "/";
   const std::string html = render_report(e, prefix);
   if (!out_dir.empty()) fs::create_directories(out_dir);
-  std::ofstream f(s.out, std::ios::binary);
-  if (!f) throw UserError(s.out + ": cannot write");
-  f << html;
-  if (!f.flush()) throw UserError(s.out + ": write failed");
+  // DIR/report.html is a name attnlab makes: a link planted there is replaced, never written through.
+  write_file_atomic(s.out, html, out_arg.empty() ? Naming::by_attnlab : Naming::by_user);
   for (size_t p = html.find("<svg"); p != std::string::npos; p = html.find("<svg", p + 4)) ++s.charts;
   for (auto* m : {&e.compare.missing, &e.tune.missing, &e.micro_missing, &e.profile_missing, &e.check.missing})
     if (!m->empty()) s.missing.push_back(*m);

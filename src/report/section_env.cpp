@@ -1,6 +1,7 @@
 // Correctness summary, environment block and the raw files of the evidence set.
 #include <fmt/format.h>
 
+#include "io/json_text.hpp"
 #include "report/report_sections.hpp"
 #include "report/svg_text.hpp"
 
@@ -44,7 +45,7 @@ std::string text_of(const json& v) {
     for (auto& x : v) s += (s.empty() ? "" : ", ") + text_of(x);
     return s.empty() ? "none" : s;
   }
-  return v.dump();
+  return json_text(v);
 }
 std::string kv_rows(const json& obj, const std::vector<std::pair<std::string, std::string>>& keys) {
   std::string out;
@@ -89,7 +90,7 @@ std::string section_environment(const EvidenceSet& e, const std::string& link_pr
          "<th>sha256</th></tr></thead><tbody>";
   for (auto& f : e.files)
     out += fmt::format("<tr><td><a href=\"{}\">{}</a></td><td class=\"num\">{}</td><td>{}</td><td><code>{}</code></td></tr>",
-                       xml_escape(link_prefix + f.path), xml_escape(f.path), human_bytes(f.bytes), xml_escape(f.step),
+                       xml_escape(relative_href(link_prefix + f.path)), xml_escape(f.path), human_bytes(f.bytes), xml_escape(f.step),
                        xml_escape(f.sha256.substr(0, 16)));
   out += "</tbody></table>";
   if (!e.warnings.empty()) {

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "io/json_text.hpp"
 #include "report/report_sections.hpp"
 #include "report/svg_text.hpp"
 #include "report/xy_chart.hpp"
@@ -65,7 +66,7 @@ std::string section_roofline(const EvidenceSet& e) {
     std::string metrics;
     for (auto& [k, v] : p.metrics.items())
       metrics += fmt::format("{}{}={}", metrics.empty() ? "" : ", ", k,
-                             v.is_number() ? format_number(v.get<double>()) : v.is_string() ? v.get<std::string>() : v.dump());
+                             v.is_number() ? format_number(v.get<double>()) : v.is_string() ? v.get<std::string>() : json_text(v));
     out += fmt::format("<tr><td><code>{}</code></td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"
                        "<td>{}</td><td class=\"metrics\">{}</td><td><code>{}</code></td></tr>",
                        xml_escape(p.kernel), xml_escape(p.backend), format_number(p.tflops),

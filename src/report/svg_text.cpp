@@ -1,16 +1,26 @@
 #include "report/svg_text.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "core/parse.hpp"
+
 namespace attnlab::report {
 
-std::string xml_escape(std::string_view s) {
+std::string xml_escape(std::string_view raw) {
+  // Text from the evidence files (file names, config names, a log): valid UTF-8 first (a Latin-1 byte
+  // becomes U+FFFD), then without the control characters XML 1.0 does not allow.
+  const std::string s = valid_utf8(raw);
   std::string out;
   out.reserve(s.size());
   for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') {
+      out += "\xEF\xBF\xBD";
+      continue;
+    }
     switch (c) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
@@ -19,6 +29,15 @@ std::string xml_escape(std::string_view s) {
       case '\'': out += "&#39;"; break;
       default: out += c;
     }
+  }
+  return out;
+}
+
+std::string relative_href(std::string_view path) {
+  std::string out = "./";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || (c && std::strchr("-._~/", c))) out += char(c);
+    else out += fmt::format("%{:02X}", c);
   }
   return out;
 }
@@ -37,34 +56,44 @@ double text_width(std::string_view s, double font_px, bool bold) {
 }
 
 std::string abbreviate(const std::string& s, double max_px, double font_px, bool bold) {
-  if (text_width(s, font_px, bold) <= max_px) return s;
-  std::string cut = s;
-  while (!cut.empty() && text_width(cut + "…", font_px, bold) > max_px) {
-    cut.pop_back();
-    while (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0xC0) == 0x80) cut.pop_back();
-    if (!cut.empty() && (static_cast<unsigned char>(cut.back()) & 0x80)) cut.pop_back();
+  // One pass: the longest prefix (whole UTF-8 characters) that leaves room for the ellipsis. Linear in
+  // the label, so a 100 kB label costs what it weighs, not its square.
+  const double room = max_px - text_width("…", font_px, bold);
+  double width = 0;
+  size_t fits = 0;  // bytes of whole characters that fit in `room`
+  for (size_t i = 0; i < s.size();) {
+    size_t n = 1;
+    while (i + n < s.size() && (static_cast<unsigned char>(s[i + n]) & 0xC0) == 0x80) ++n;
+    width += text_width(std::string_view(s).substr(i, n), font_px, bold);
+    if (width > max_px + 1e-9) return s.substr(0, fits) + "…";
+    i += n;
+    if (width <= room) fits = i;
   }
-  return cut + "…";
+  return s;
 }
 
 std::vector<std::string> wrap_text(const std::string& s, double max_px, double font_px, bool bold) {
   std::vector<std::string> lines;
-  std::string line, word;
-  auto flush_word = [&] {
-    if (word.empty()) return;
-    const std::string joined = line.empty() ? word : line + " " + word;
-    if (text_width(joined, font_px, bold) <= max_px) line = joined;
-    else {
-      if (!line.empty()) lines.push_back(line);
-      line = abbreviate(word, max_px, font_px, bold);
+  std::string line;
+  double line_w = 0;
+  const double space_w = text_width(" ", font_px, bold);
+  size_t at = 0;
+  while (at <= s.size()) {
+    size_t end = s.find(' ', at);
+    if (end == std::string::npos) end = s.size();
+    const std::string word = s.substr(at, end - at);
+    at = end + 1;
+    if (word.empty()) continue;
+    const double w = text_width(word, font_px, bold);  // each word measured once: linear in the text
+    if (!line.empty() && line_w + space_w + w <= max_px) {
+      line += ' ' + word;
+      line_w += space_w + w;
+      continue;
     }
-    word.clear();
-  };
-  for (char c : s) {
-    if (c == ' ') flush_word();
-    else word += c;
+    if (!line.empty()) lines.push_back(std::move(line));
+    line = w <= max_px ? word : abbreviate(word, max_px, font_px, bold);
+    line_w = w <= max_px ? w : text_width(line, font_px, bold);
   }
-  flush_word();
   if (!line.empty()) lines.push_back(line);
   return lines;
 }
@@ -72,6 +101,7 @@ std::vector<std::string> wrap_text(const std::string& s, double max_px, double f
 std::string format_number(double v, bool compact) {
   if (!std::isfinite(v)) return "–";
   const double a = std::fabs(v);
+  if (a >= 1e9) return fmt::format("{:.3g}", v);  // 1.7e308 as 1.7e+308, not 309 digits
   if (compact && a >= 1000 && std::fmod(a, 1024) == 0) return fmt::format("{}k", static_cast<long long>(v / 1024));
   if (a == 0) return "0";
   if (a >= 100) return fmt::format("{:.0f}", v);

@@ -7,7 +7,13 @@
 
 namespace attnlab::report {
 
+// Text and attribute values: & < > " ' escaped, invalid UTF-8 and the control characters XML 1.0 does
+// not allow replaced by U+FFFD.
 std::string xml_escape(std::string_view s);
+// An href for a file of the evidence set, relative to the page: "./" + the path with every byte outside
+// [A-Za-z0-9-._~/] percent-encoded, so a file named "javascript:alert(1)" is a relative link
+// ("./javascript%3Aalert%281%29"), never a scheme.
+std::string relative_href(std::string_view path);
 
 // Width in px of `s` at `font_px`: 0.66 em per character (0.9 for wide ones, 0.76 for capitals, 0.36 for
 // narrow ones; × 1.1 in bold), so a real sans-serif rendering (DejaVu Sans is among the widest) is never

@@ -20,7 +20,7 @@ double entry_width(const LegendEntry& e) { return kSwatch + 5 + text_width(e.nam
 std::string fg_or(const std::string& colour) { return colour.empty() ? "currentColor" : colour; }
 
 bool in_range(const Axis& a, double v) {
-  return std::isfinite(v) && v >= a.lo - 1e-9 * std::fabs(a.hi - a.lo) && v <= a.hi + 1e-9 * std::fabs(a.hi - a.lo) &&
+  return plottable(a.scale, v) && v >= a.lo - 1e-9 * std::fabs(a.hi - a.lo) && v <= a.hi + 1e-9 * std::fabs(a.hi - a.lo) &&
          (a.scale == Scale::linear || v > 0);
 }
 
@@ -36,8 +36,7 @@ std::string polyline(const Series& s, const Axis& x, const Axis& y, double px0, 
     pts.clear();
   };
   for (size_t i = 0; i < s.x.size() && i < s.y.size(); ++i) {
-    const bool ok = std::isfinite(s.x[i]) && std::isfinite(s.y[i]) &&
-                    (x.scale == Scale::linear || s.x[i] > 0) && (y.scale == Scale::linear || s.y[i] > 0);
+    const bool ok = plottable(x.scale, s.x[i]) && plottable(y.scale, s.y[i]);
     if (!ok) {
       flush();
       continue;
@@ -121,8 +120,9 @@ std::string render_xy(const XYChart& c_in) {
       xs.insert(xs.end(), s.x.begin(), s.x.end());
       ys.insert(ys.end(), s.y.begin(), s.y.end());
     }
-  finalize_axis(c.x, xs);
-  finalize_axis(c.y, ys);
+  const int dropped = finalize_axis(c.x, xs) + finalize_axis(c.y, ys);
+  if (dropped > 0)  // flagged where the reader looks: the chart's own title
+    c.title += fmt::format(" ({} value{} out of the plottable range, not drawn)", dropped, dropped == 1 ? "" : "s");
 
   std::vector<LegendEntry> legend;
   for (size_t i = 0; i < c.series.size(); ++i) {

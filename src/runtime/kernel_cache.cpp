@@ -10,12 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
-#include <random>
 
 #include <fmt/format.h>
 
+#include "io/atomic_file.hpp"
 #include "io/regular_file.hpp"
 #include "runtime/hash.hpp"
 
@@ -27,34 +25,21 @@ namespace {
 
 constexpr size_t kMaxEntryBytes = size_t(256) << 20;  // no real cubin or log comes near this
 
-// The whole file, only if it is a regular file (no symlink, FIFO, device or directory) of sane size.
-std::optional<std::string> read_regular(const fs::path& p) { return read_regular_file(p.string(), kMaxEntryBytes); }
+// The whole file, only if it is a regular file (no symlink, FIFO, device or directory) of sane size that
+// this user owns: an entry planted by someone else is a miss, never trusted.
+std::optional<std::string> read_regular(const fs::path& p) {
+  return read_regular_file(p.string(), kMaxEntryBytes, nullptr, ReadLinks::refuse, /*owned_by_me=*/true);
+}
 
-// Write to a unique temporary name then rename: a reader sees the old state or the whole file.
+// Through a temporary name and rename (io/atomic_file.hpp): a reader sees the old state or the whole
+// file; a link, FIFO or file planted at the name is replaced, never written through.
 bool write_atomic(const fs::path& p, const std::string& bytes) {
-  static std::mt19937_64 rng{std::random_device{}()};
-  static std::mutex m;
-  uint64_t r;
-  {
-    std::lock_guard lk(m);
-    r = rng();
+  try {
+    write_file_atomic(p.string(), bytes, Naming::by_attnlab);
+    return true;
+  } catch (const std::exception&) {
+    return false;
   }
-  fs::path tmp = p;
-  tmp += fmt::format(".tmp.{}.{:x}", ::getpid(), r);
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    f.write(bytes.data(), std::streamsize(bytes.size()));
-    f.close();
-    if (!f) {
-      std::error_code ec;
-      fs::remove(tmp, ec);
-      return false;
-    }
-  }
-  std::error_code ec;
-  fs::rename(tmp, p, ec);  // replaces a file, a FIFO or a link; fails on a directory
-  if (ec) fs::remove(tmp, ec);
-  return !ec;
 }
 
 std::string integrity_lines(const CacheEntry& e) {
@@ -89,7 +74,8 @@ std::string prepare_cache_dir(const std::string& dir) {
   if (st.st_uid != ::geteuid())
     return fmt::format("kernel cache directory {} is owned by uid {}, not by you (uid {}): remove it or set "
                        "ATTNLAB_CACHE_DIR to a directory of your own", dir, st.st_uid, ::geteuid());
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+  // Sticky or not: in a folder others can write to, they can plant an entry before attnlab writes it.
+  if (st.st_mode & (S_IWGRP | S_IWOTH))
     return fmt::format("kernel cache directory {} is writable by others (mode {:o}): chmod go-w it or set "
                        "ATTNLAB_CACHE_DIR", dir, st.st_mode & 07777);
   return {};

@@ -18,7 +18,8 @@ struct CacheEntry {
 // user's home from the password database), else /tmp/attnlab-kernels-<uid>.
 std::string kernel_cache_dir();
 // Creates `dir` (the last component 0700) if missing; empty when it is usable, else why not: not a
-// directory, owned by another user, or group/world-writable without the sticky bit.
+// directory, owned by another user, or group/world-writable (sticky or not, like /tmp). An entry file
+// owned by another user is a miss.
 std::string prepare_cache_dir(const std::string& dir);
 
 std::optional<CacheEntry> cache_load(const std::string& dir, const std::string& key, const std::string& key_text);

@@ -17,6 +17,7 @@
 #include "check/inputs.hpp"
 #include "core/error.hpp"
 #include "core/process.hpp"
+#include "io/json_text.hpp"
 #include "measure/evaluate.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/device.hpp"
@@ -162,8 +163,8 @@ Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string
 
 int run_eval_worker(const GpuEvalOptions& opt) {
   InProcessEvaluator ev(opt);
-  std::cout << nlohmann::json{{"ready", true}, {"cudnn_us", ev.cudnn_median_us()}}.dump() << std::endl;
-  auto progress = [](const nlohmann::json& j) { std::cout << j.dump() << std::endl; };
+  std::cout << json_text(nlohmann::json{{"ready", true}, {"cudnn_us", ev.cudnn_median_us()}}) << std::endl;
+  auto progress = [](const nlohmann::json& j) { std::cout << json_text(j) << std::endl; };
   std::string line;
   while (std::getline(std::cin, line)) {
     if (line.empty()) continue;
@@ -190,7 +191,7 @@ int run_eval_worker(const GpuEvalOptions& opt) {
     auto j = evaluation_to_json(e);
     j["worker_exiting"] = fatal;
     if (fatal) j["cuda_error"] = cudaGetErrorName(code);
-    std::cout << j.dump() << std::endl;
+    std::cout << json_text(j) << std::endl;  // an error text with any bytes in it still goes out
     if (fatal) return 3;  // the parent restarts a fresh worker (fresh CUDA context)
   }
   return 0;
@@ -228,7 +229,7 @@ Evaluation GpuEvaluator::evaluate_in_worker(const Candidate& cand) {
   Evaluation e;
   e.config = cand.config;
   e.source_hash = evaluation_source_hash(cand.source_file.empty() ? "" : read_source_file(cand.source_file));
-  const std::string req = nlohmann::json{{"config", cand.config.name()}, {"source_file", cand.source_file}}.dump();
+  const std::string req = json_text(nlohmann::json{{"config", cand.config.name()}, {"source_file", cand.source_file}});
   std::string phase = "compile", line;
   double limit = opt_.compile_timeout_s;
   const auto t0 = clock_type::now();

@@ -11,6 +11,7 @@
 #include "check/inputs.hpp"
 #include "core/error.hpp"
 #include "core/parse.hpp"
+#include "io/json_text.hpp"
 #include "measure/timer.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/device.hpp"
@@ -128,14 +129,7 @@ nlohmann::json micro_json(const std::vector<MicroResult>& results, int top_k, co
 }
 
 std::vector<TileConfig> read_micro_best(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) throw UserError(path + ": cannot open");
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(f);
-  } catch (const std::exception& e) {
-    throw UserError(fmt::format("{}: not JSON ({})", path, readable_reason(e)));
-  }
+  const nlohmann::json j = read_json_file(path, size_t(64) << 20);  // "<path>: <why not>"
   if (!j.is_object() || j.value("schema", nlohmann::json()) != "attnlab.micro/1" || !j.contains("top_k") ||
       !j["top_k"].is_array())
     throw UserError(path + ": not a micro_best.json (an object with schema attnlab.micro/1 and a top_k array)");

@@ -9,6 +9,7 @@
 #include "core/error.hpp"
 #include "core/parse.hpp"
 #include "core/process.hpp"
+#include "io/json_text.hpp"
 #include "io/regular_file.hpp"
 
 namespace attnlab {
@@ -45,8 +46,8 @@ nlohmann::json proposer_request(const SearchSpace& space, const History& history
 std::vector<RawCandidate> parse_proposer_response(const std::string& text) {
   nlohmann::json j;
   try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
+    j = parse_json_text(text, "proposer answer");
+  } catch (const UserError& e) {
     throw UserError(fmt::format("proposer answered malformed JSON ({}): {}", e.what(), excerpt(text, 200)));
   }
   if (!j.is_object() || !j.contains("candidates") || !j["candidates"].is_array())
@@ -91,7 +92,8 @@ std::vector<Candidate> ProposerStrategy::propose(const History& history, int max
   const int generation = history.size() ? history.trials().back().generation + 1 : 0;
   // The proposer's own randomness can come from here, which makes it reproducible from --seed.
   const uint64_t seed = rng();
-  const auto request = proposer_request(space_, history, generation, max, seed).dump();
+  // The history may hold any bytes (an error text, a note): sent as valid UTF-8, never an exception.
+  const auto request = json_text(proposer_request(space_, history, generation, max, seed));
   ProcessResult r;
   try {
     ProcessOptions po;
@@ -105,6 +107,9 @@ std::vector<Candidate> ProposerStrategy::propose(const History& history, int max
     throw UserError(fmt::format("proposer '{}' timed out after {} s: {}", opt_.command, opt_.timeout_s, excerpt(r.err)));
   if (r.exit_code != 0)
     throw UserError(fmt::format("proposer '{}' exited with status {}: {}", opt_.command, r.exit_code, excerpt(r.err)));
+  if (r.out_dropped)
+    throw UserError(fmt::format("proposer '{}' wrote more than {} MiB to stdout ({} bytes left out): not an answer",
+                                opt_.command, ProcessOptions{}.max_capture >> 20, r.out_dropped));
   std::vector<RawCandidate> raw;
   try {
     raw = parse_proposer_response(r.out);

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/parse.hpp"
 #include "io/csv.hpp"
+#include "io/json_text.hpp"
 
 namespace attnlab {
 
@@ -35,19 +37,18 @@ std::string evo_log_row(int generation, const Evaluation& e, const std::string& 
                      e.tflops, e.speedup_vs_cudnn, quote(source_file), quote(e.error));
 }
 
-EvoLogWriter::EvoLogWriter(const std::string& path, bool append) : path_(path) {
-  namespace fs = std::filesystem;
+namespace {
+bool has_content(const std::string& path) {
   std::error_code ec;
-  const bool has_content = append && fs::exists(path, ec) && fs::file_size(path, ec) > 0;
-  out_.open(path, append ? std::ios::app : std::ios::trunc);
-  if (!out_) throw UserError("cannot write '" + path + "'");
-  if (!has_content) out_ << evo_log_header() << '\n' << std::flush;
+  return std::filesystem::is_regular_file(std::filesystem::symlink_status(path, ec)) && std::filesystem::file_size(path, ec) > 0;
+}
+}  // namespace
+
+EvoLogWriter::EvoLogWriter(const std::string& path, bool append) : out_(path, !(append && has_content(path))) {
+  if (out_.size_at_open() == 0) out_.write(evo_log_header() + '\n');
 }
 
-void EvoLogWriter::write(const Trial& t) {
-  out_ << evo_log_row(t.generation, t.eval, t.source_file) << '\n' << std::flush;
-  if (!out_) throw UserError("write to '" + path_ + "' failed");
-}
+void EvoLogWriter::write(const Trial& t) { out_.write(evo_log_row(t.generation, t.eval, t.source_file) + '\n'); }
 
 void EvoLogWriter::write_all(const History& h) {
   for (auto& t : h.trials()) write(t);
@@ -114,16 +115,7 @@ nlohmann::json evo_best_json(const History& h, int top_k, const nlohmann::json& 
 
 void write_evo_best(const std::string& path, const History& h, int top_k, const nlohmann::json& environment,
                     const std::string& strategy) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    if (!out) throw UserError("cannot write '" + tmp + "'");
-    out << evo_best_json(h, top_k, environment, strategy).dump(2) << '\n';
-    if (!out.flush()) throw UserError("write to '" + tmp + "' failed");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw UserError("cannot rename '" + tmp + "' to '" + path + "': " + ec.message());
+  write_file_atomic(path, json_text(evo_best_json(h, top_k, environment, strategy), 2) + '\n', Naming::by_attnlab);
 }
 
 }  // namespace attnlab

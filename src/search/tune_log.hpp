@@ -3,10 +3,11 @@
 // (so an interrupted tune still has its log), and evo_best.json, the top-K with the environment.
 #include <nlohmann/json.hpp>
 
-#include <fstream>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "io/atomic_file.hpp"
 #include "search/evaluation.hpp"
 #include "search/strategies/strategy.hpp"
 
@@ -21,13 +22,13 @@ std::string evo_log_row(int generation, const Evaluation& e, const std::string& 
 class EvoLogWriter {
  public:
   // append = true continues an existing log (a resumed tune); the header is written only to a new or
-  // empty file. UserError when the file cannot be opened.
+  // empty file. The file is attnlab's (OUT_DIR/evo_log.csv): a link planted there is replaced (a new
+  // log) or refused (append), never written through. UserError when the file cannot be opened.
   explicit EvoLogWriter(const std::string& path, bool append = false);
-  void write(const Trial& t);             // one row, flushed
+  void write(const Trial& t);             // one row, written at once; UserError when the write fails
   void write_all(const History& h);       // every trial
  private:
-  std::ofstream out_;
-  std::string path_;
+  LogFile out_;
 };
 
 // Inverse of the writer (for replay): UserError on a missing file, wrong header or malformed row.
@@ -38,7 +39,8 @@ std::vector<Trial> read_evo_log(const std::string& path);
 //          "registers","spill_bytes","smem_bytes","max_error"}]}: the top_k successful trials by TFLOP/s.
 nlohmann::json evo_best_json(const History& h, int top_k, const nlohmann::json& environment,
                              const std::string& strategy = "");
-// Written to a temporary file and renamed, so a reader never sees half a file.
+// Written to a temporary file and renamed (io/atomic_file.hpp, a name attnlab makes in the user's folder),
+// so a reader never sees half a file.
 void write_evo_best(const std::string& path, const History& h, int top_k, const nlohmann::json& environment,
                     const std::string& strategy = "");
 

@@ -2,182 +2,21 @@
 
 #include <sqlite3.h>
 
-#include <sys/stat.h>
-
-#include <algorithm>
-#include <cctype>
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
-#include <filesystem>
+#include <cmath>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "core/error.hpp"
 #include "core/parse.hpp"
+#include "io/json_text.hpp"
+#include "store/sqlite_util.hpp"
 
 namespace attnlab {
 
+using namespace store;
+
 namespace {
-
-// Migrations in order; migration N takes a version N-1 database to version N. Never edit a released
-// step: add a new one (existing files were made by the old text).
-struct Migration {
-  int version;
-  const char* sql;
-};
-const Migration kMigrations[] = {
-    {1, R"sql(
-      CREATE TABLE evaluations (
-        id INTEGER PRIMARY KEY,
-        arch TEXT NOT NULL, gpu_uuid TEXT NOT NULL, driver TEXT NOT NULL,
-        shape TEXT NOT NULL, dtype TEXT NOT NULL, source_hash TEXT NOT NULL, config TEXT NOT NULL,
-        compiled INTEGER NOT NULL, registers INTEGER NOT NULL, spill_bytes INTEGER NOT NULL,
-        smem_bytes INTEGER NOT NULL, correct INTEGER NOT NULL, max_error REAL NOT NULL,
-        median_us REAL NOT NULL, tflops REAL NOT NULL, speedup_vs_cudnn REAL NOT NULL,
-        error TEXT NOT NULL, timing_json TEXT NOT NULL DEFAULT '{}',
-        created_at TEXT NOT NULL DEFAULT (datetime('now')),
-        UNIQUE (arch, gpu_uuid, driver, shape, dtype, source_hash, config));
-      CREATE TABLE tuner_checkpoints (
-        run_id TEXT PRIMARY KEY, state TEXT NOT NULL,
-        updated_at TEXT NOT NULL DEFAULT (datetime('now')));
-    )sql"},
-    // NULL = not profiled yet (profiling is a later, optional pass over stored evaluations).
-    {2, "ALTER TABLE evaluations ADD COLUMN profile_metrics TEXT;"},
-    // Nsight Compute profiles of any backend (attnlab profile), one row per kernel.
-    {3, R"sql(
-      CREATE TABLE profiles (
-        id INTEGER PRIMARY KEY,
-        arch TEXT NOT NULL, gpu_uuid TEXT NOT NULL, driver TEXT NOT NULL,
-        shape TEXT NOT NULL, dtype TEXT NOT NULL, source_hash TEXT NOT NULL,
-        backend TEXT NOT NULL, config TEXT NOT NULL, kernel TEXT NOT NULL, metric_set TEXT NOT NULL,
-        metrics TEXT NOT NULL, verdict TEXT NOT NULL,
-        created_at TEXT NOT NULL DEFAULT (datetime('now')),
-        UNIQUE (arch, gpu_uuid, driver, shape, dtype, source_hash, backend, config, kernel, metric_set));
-    )sql"},
-};
-static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == ResultsDb::kLatestVersion);
-
-[[noreturn]] void fail(sqlite3* db, const std::string& what) {
-  throw std::runtime_error("sqlite: " + what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
-}
-
-void exec(sqlite3* db, const char* sql) {
-  char* msg = nullptr;
-  if (sqlite3_exec(db, sql, nullptr, nullptr, &msg) != SQLITE_OK) {
-    std::string m = msg ? msg : sqlite3_errmsg(db);
-    sqlite3_free(msg);
-    throw std::runtime_error("sqlite: " + m);
-  }
-}
-
-// A prepared statement, finalized on scope exit; bind() indices are 1-based, column() 0-based.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) : db_(db) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK) fail(db, std::string("prepare ") + sql);
-  }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  Stmt& bind(int i, const std::string& v) {
-    return check(sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT));
-  }
-  Stmt& bind(int i, int v) { return check(sqlite3_bind_int(s_, i, v)); }
-  Stmt& bind(int i, bool v) { return bind(i, v ? 1 : 0); }
-  Stmt& bind(int i, double v) { return check(sqlite3_bind_double(s_, i, v)); }
-  // True while there is a row to read.
-  bool step() {
-    int rc = sqlite3_step(s_);
-    if (rc == SQLITE_ROW) return true;
-    if (rc == SQLITE_DONE) return false;
-    fail(db_, "step");
-  }
-  bool is_null(int c) { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
-  int integer(int c) { return sqlite3_column_int(s_, c); }
-  double real(int c) { return sqlite3_column_double(s_, c); }
-  std::string text(int c) {
-    auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, c));
-    return p ? std::string(p, static_cast<size_t>(sqlite3_column_bytes(s_, c))) : std::string();
-  }
-
- private:
-  Stmt& check(int rc) {
-    if (rc != SQLITE_OK) fail(db_, "bind");
-    return *this;
-  }
-  sqlite3* db_;
-  sqlite3_stmt* s_ = nullptr;
-};
-
-// BEGIN IMMEDIATE takes the write lock up front, so a concurrent writer waits in the busy handler
-// instead of failing half-way with SQLITE_BUSY on lock upgrade. Rolls back unless committed.
-class Transaction {
- public:
-  explicit Transaction(sqlite3* db) : db_(db) { exec(db_, "BEGIN IMMEDIATE"); }
-  void commit() {
-    exec(db_, "COMMIT");
-    done_ = true;
-  }
-  ~Transaction() {
-    if (!done_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-  }
-
- private:
-  sqlite3* db_;
-  bool done_ = false;
-};
-
-int read_version(sqlite3* db) {
-  Stmt has(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'");
-  if (!has.step()) return 0;
-  Stmt v(db, "SELECT COALESCE(MAX(version), 0) FROM schema_version");
-  v.step();
-  return v.integer(0);
-}
-
-// What the file holds: -1 = no tables at all (new or empty file), else its schema version. UserError
-// when it is not an attnlab results database (no schema_version table, or not SQLite at all).
-int attnlab_version(sqlite3* db, const std::string& path) {
-  std::vector<std::string> tables;
-  try {
-    Stmt s(db, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name");
-    while (s.step()) tables.push_back(s.text(0));
-  } catch (const std::runtime_error&) {
-    throw UserError(path + ": not an attnlab results database (" + sqlite3_errmsg(db) + ")");
-  }
-  if (tables.empty()) return -1;
-  const auto has = [&](const char* t) { return std::find(tables.begin(), tables.end(), t) != tables.end(); };
-  if (!has("schema_version") || !has("evaluations")) {
-    std::string list;
-    for (size_t i = 0; i < tables.size() && i < 5; ++i) list += (i ? ", " : "") + tables[i];
-    throw UserError(path + ": not an attnlab results database (its tables: " + list + (tables.size() > 5 ? ", ..." : "") + ")");
-  }
-  return read_version(db);
-}
-
-// UserError unless `version` is the one this attnlab reads and writes.
-void require_latest(int version, const std::string& path) {
-  const int latest = ResultsDb::kLatestVersion;
-  if (version > latest)
-    throw UserError(fmt::format("{}: results database schema version {} is newer than this attnlab's {}; use a newer attnlab",
-                                path, version, latest));
-  if (version < latest)
-    throw UserError(fmt::format("{}: schema version {} is older than this attnlab's {}: run `attnlab db migrate {}` "
-                                "(makes {}.bak first)", path, version, latest, path, path));
-}
-
-// A SQLite URI for a file name: characters URIs give a meaning to are percent-encoded.
-std::string file_uri(const std::string& path, const std::string& query) {
-  std::string u = "file:";
-  for (unsigned char c : path) {
-    if (std::isalnum(c) || std::strchr("/._-~", c)) u += char(c);
-    else u += fmt::format("%{:02X}", c);
-  }
-  return u + "?" + query;
-}
 
 constexpr const char* kKeyWhere =
     "arch=?1 AND gpu_uuid=?2 AND driver=?3 AND shape=?4 AND dtype=?5 AND source_hash=?6 AND config=?7";
@@ -201,150 +40,46 @@ constexpr const char* kEvalColumns =
     "config, source_hash, compiled, registers, spill_bytes, smem_bytes, correct, max_error, median_us, "
     "tflops, speedup_vs_cudnn, error";
 
+// Column c as a number: stored as INTEGER or REAL and finite; text ('abc'), a blob or Inf is refused
+// (SQLite would read text as 0 and keep Inf, and a replay would rank by it).
+double number(Stmt& s, int c, const char* column) {
+  const int t = s.type(c);
+  if ((t != SQLITE_INTEGER && t != SQLITE_FLOAT) || !std::isfinite(s.real(c)))
+    throw UserError(fmt::format("{} {} is not a finite number", column, quote_for_message(s.text(c))));
+  return s.real(c);
+}
+int whole(Stmt& s, int c, const char* column) { return int(integer_value(number(s, c, column), column, INT32_MIN, INT32_MAX)); }
+
 Evaluation read_eval(Stmt& s) {
   Evaluation e;
   const std::string name = s.text(0);
-  e.config = with_context("results database row with config '" + name.substr(0, 80) + "'", [&] { return TileConfig::parse(name); });
-  e.source_hash = s.text(1);
-  e.compiled = s.integer(2) != 0;
-  e.registers = s.integer(3);
-  e.spill_bytes = s.integer(4);
-  e.smem_bytes = s.integer(5);
-  e.correct = s.integer(6) != 0;
-  e.max_error = s.real(7);
-  e.median_us = s.real(8);
-  e.tflops = s.real(9);
-  e.speedup_vs_cudnn = s.real(10);
-  e.error = s.text(11);
+  with_context(fmt::format("{}results database row with config {}", file_prefix(s.db()), quote_for_message(name)), [&] {
+    e.config = TileConfig::parse(name);
+    e.source_hash = s.text(1);
+    e.compiled = whole(s, 2, "compiled") != 0;
+    e.registers = whole(s, 3, "registers");
+    e.spill_bytes = whole(s, 4, "spill_bytes");
+    e.smem_bytes = whole(s, 5, "smem_bytes");
+    e.correct = whole(s, 6, "correct") != 0;
+    e.max_error = number(s, 7, "max_error");
+    e.median_us = number(s, 8, "median_us");
+    e.tflops = number(s, 9, "tflops");
+    e.speedup_vs_cudnn = number(s, 10, "speedup_vs_cudnn");
+    e.error = s.text(11);
+  });
   return e;
 }
 
 }  // namespace
 
-void ResultsDb::Closer::operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+void ResultsDb::Closer::operator()(sqlite3* db) const {
+  forget_display_name(db);
+  sqlite3_close_v2(db);
+}
 
 ResultsDb::ResultsDb(ResultsDb&&) noexcept = default;
 ResultsDb& ResultsDb::operator=(ResultsDb&&) noexcept = default;
 ResultsDb::~ResultsDb() = default;
-
-ResultsDb ResultsDb::open_readonly(const std::string& path) {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) throw UserError(path + ": cannot open (" + std::strerror(errno) + ")");
-  if (!S_ISREG(st.st_mode)) throw UserError(path + ": not a results database (not a regular file)");
-  if (st.st_size == 0) throw UserError(path + ": not an attnlab results database (empty file)");
-  // immutable=1: no locks, no -shm, no change counter: nothing is created or written. Only when a
-  // -wal file exists (a tune is writing, or one crashed) must SQLite read it: plain read-only mode.
-  struct stat wal {};
-  const bool has_wal = ::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0;
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(file_uri(path, has_wal ? "mode=ro" : "mode=ro&immutable=1").c_str(), &raw,
-                                 SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, nullptr);
-  ResultsDb db(raw);
-  if (rc != SQLITE_OK) throw UserError("cannot open results database '" + path + "': " + sqlite3_errmsg(raw));
-  sqlite3_busy_timeout(raw, 15000);
-  exec(raw, "PRAGMA query_only=1");
-  const int v = attnlab_version(raw, path);
-  if (v < 0) throw UserError(path + ": not an attnlab results database (no tables)");
-  // Reading needs only the evaluations and checkpoints tables, unchanged since version 2 (version 3 added
-  // profiles): older readable files are read as they are, never migrated.
-  if (v < kOldestReadableVersion || v > kLatestVersion) require_latest(v, path);
-  return db;
-}
-
-int ResultsDb::migrate_file(const std::string& path) {
-  struct stat st {};
-  errno = 0;
-  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode))
-    throw UserError(path + ": cannot open (" + (errno ? std::strerror(errno) : "not a regular file") + ")");
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE, nullptr);
-  ResultsDb db(raw);
-  if (rc != SQLITE_OK) throw UserError("cannot open results database '" + path + "': " + sqlite3_errmsg(raw));
-  sqlite3_busy_timeout(raw, 15000);
-  const int from = attnlab_version(raw, path);
-  if (from < 0) throw UserError(path + ": not an attnlab results database (no tables)");
-  if (from > kLatestVersion) require_latest(from, path);
-  if (from == kLatestVersion) return from;
-  const std::string bak = path + ".bak";
-  if (::stat(bak.c_str(), &st) == 0) throw UserError(bak + " exists: move it away first (it may be an older backup)");
-  {
-    // The write lock first: no other attnlab can change the file while it is copied.
-    Transaction lock(raw);
-    std::error_code ec;
-    struct stat wal {};
-    if (::stat((path + "-wal").c_str(), &wal) == 0 && wal.st_size > 0) {
-      // Committed pages may still sit in the -wal file: SQLite's backup copies the database as it reads.
-      sqlite3* out = nullptr;
-      const int orc = sqlite3_open_v2(bak.c_str(), &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
-      ResultsDb backup(out);
-      sqlite3_backup* b = orc == SQLITE_OK ? sqlite3_backup_init(out, "main", raw, "main") : nullptr;
-      const int brc = b ? sqlite3_backup_step(b, -1) : SQLITE_ERROR;
-      sqlite3_backup_finish(b);
-      if (brc != SQLITE_DONE) ec = std::make_error_code(std::errc::io_error);
-    } else {
-      std::filesystem::copy_file(path, bak, ec);  // byte for byte
-    }
-    if (ec) {
-      std::remove(bak.c_str());
-      throw UserError("cannot back up '" + path + "' to '" + bak + "': " + ec.message());
-    }
-    lock.commit();
-  }
-  try {
-    db.migrate();
-  } catch (const std::runtime_error& e) {
-    throw UserError(fmt::format("{}: migration failed ({}); the file is unchanged, {} is its copy", path, e.what(), bak));
-  }
-  return from;
-}
-
-ResultsDb ResultsDb::open(const std::string& path) {
-  namespace fs = std::filesystem;
-  const bool on_disk = path != ":memory:" && path.rfind("file:", 0) != 0;
-  if (on_disk && fs::path(path).has_parent_path()) {
-    std::error_code ec;
-    fs::create_directories(fs::path(path).parent_path(), ec);  // a failure shows up as CANTOPEN below
-  }
-  sqlite3* raw = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &raw, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_URI, nullptr);
-  ResultsDb db(raw);  // owns the handle even when open failed
-  if (rc != SQLITE_OK) throw UserError("cannot open results database '" + path + "': " + sqlite3_errmsg(raw));
-  try {
-    // Another process may hold the write lock for a moment (a parallel tune); wait instead of failing.
-    sqlite3_busy_timeout(raw, 15000);
-    // A file that is not ours, or of another version, is refused before anything is written to it.
-    const int version = attnlab_version(raw, path);
-    if (version >= 0) require_latest(version, path);
-    // WAL: readers never block the writer and vice versa, and a crash mid-write leaves the file intact.
-    if (on_disk) exec(raw, "PRAGMA journal_mode=WAL");
-    if (version < 0) db.migrate();  // a new file: create the latest schema
-  } catch (const UserError&) {
-    throw;
-  } catch (const std::runtime_error& e) {
-    throw UserError("results database '" + path + "': " + e.what());
-  }
-  return db;
-}
-
-void ResultsDb::migrate() {
-  sqlite3* db = db_.get();
-  if (read_version(db) == kLatestVersion) return;  // the common case takes no write lock
-  Transaction tx(db);
-  // Re-read under the lock: another process may have migrated in between.
-  exec(db, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, "
-           "applied_at TEXT NOT NULL DEFAULT (datetime('now')))");
-  const int from = read_version(db);
-  if (from > kLatestVersion)
-    throw UserError("results database schema version " + std::to_string(from) + " is newer than this attnlab (" +
-                    std::to_string(kLatestVersion) + "); use a newer attnlab");
-  for (const auto& m : kMigrations) {
-    if (m.version <= from) continue;
-    exec(db, m.sql);
-    Stmt s(db, "INSERT INTO schema_version(version) VALUES (?1)");
-    s.bind(1, m.version).step();
-  }
-  tx.commit();
-}
 
 int ResultsDb::schema_version() { return read_version(db_.get()); }
 
@@ -383,7 +118,7 @@ void ResultsDb::set_profile_metrics(const EvalContext& ctx, const TileConfig& co
   Transaction tx(db_.get());
   Stmt s(db_.get(), (std::string("UPDATE evaluations SET profile_metrics=?8 WHERE ") + kKeyWhere).c_str());
   bind_key(s, ctx, ctx.source_hash, config);
-  s.bind(8, metrics.dump());
+  s.bind(8, json_text(metrics));
   s.step();
   if (sqlite3_changes(db_.get()) == 0)
     throw UserError("no stored evaluation of " + config.name() + " to attach profile metrics to");
@@ -394,7 +129,7 @@ std::optional<nlohmann::json> ResultsDb::profile_metrics(const EvalContext& ctx,
   Stmt s(db_.get(), (std::string("SELECT profile_metrics FROM evaluations WHERE ") + kKeyWhere).c_str());
   bind_key(s, ctx, ctx.source_hash, config);
   if (!s.step() || s.is_null(0)) return std::nullopt;
-  return with_context("results database: profile metrics of " + config.name(), [&] { return nlohmann::json::parse(s.text(0)); });
+  return parse_json_text(s.text(0), db_name(db_.get()) + ": profile metrics of " + config.name());
 }
 
 void ResultsDb::put_profile(const EvalContext& ctx, const ProfileRecord& r) {
@@ -404,7 +139,7 @@ void ResultsDb::put_profile(const EvalContext& ctx, const ProfileRecord& r) {
          "metric_set, metrics, verdict) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   bind_ctx(s, ctx);
   s.bind(7, r.backend).bind(8, r.config).bind(9, r.kernel).bind(10, r.metric_set);
-  s.bind(11, r.metrics.dump()).bind(12, r.verdict.dump());
+  s.bind(11, json_text(r.metrics)).bind(12, json_text(r.verdict));
   s.step();
   tx.commit();
 }
@@ -415,8 +150,8 @@ std::vector<ProfileRecord> ResultsDb::profiles(const EvalContext& ctx) {
   bind_ctx(s, ctx);
   std::vector<ProfileRecord> out;
   while (s.step())
-    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), nlohmann::json::parse(s.text(4)),
-                   nlohmann::json::parse(s.text(5))});
+    out.push_back({s.text(0), s.text(1), s.text(2), s.text(3), parse_json_text(s.text(4), db_name(db_.get()) + ": profile metrics"),
+                   parse_json_text(s.text(5), db_name(db_.get()) + ": profile verdict")});
   return out;
 }
 
@@ -428,7 +163,7 @@ std::string shape_key(const AttnProblem& p) {
 void ResultsDb::save_checkpoint(const std::string& run_id, const nlohmann::json& state) {
   Transaction tx(db_.get());
   Stmt s(db_.get(), "INSERT OR REPLACE INTO tuner_checkpoints (run_id, state, updated_at) VALUES (?1, ?2, datetime('now'))");
-  s.bind(1, run_id).bind(2, state.dump());
+  s.bind(1, run_id).bind(2, json_text(state));
   s.step();
   tx.commit();
 }
@@ -437,7 +172,7 @@ std::optional<nlohmann::json> ResultsDb::load_checkpoint(const std::string& run_
   Stmt s(db_.get(), "SELECT state FROM tuner_checkpoints WHERE run_id=?1");
   s.bind(1, run_id);
   if (!s.step()) return std::nullopt;
-  return with_context("results database: checkpoint '" + run_id + "'", [&] { return nlohmann::json::parse(s.text(0)); });
+  return parse_json_text(s.text(0), fmt::format("{}: checkpoint {}", db_name(db_.get()), quote_for_message(run_id)));
 }
 
 std::vector<Evaluation> CachedEvaluator::evaluate(const std::vector<TileConfig>& configs) {

@@ -52,14 +52,23 @@ class ResultsDb {
   // works. UserError when the file cannot be opened, is not an attnlab results database, or has another
   // schema version (older: "run `attnlab db migrate`"; newer: "use a newer attnlab"). Never migrates.
   static ResultsDb open(const std::string& path);
-  // For reading (--replay, --export): opened with SQLITE_OPEN_READONLY (immutable unless a -wal file
-  // shows a writer), so the file's bytes and its directory stay exactly as they were: no WAL switch,
-  // no migration, no -wal/-shm left behind. UserError on a missing, empty, foreign or other-version file.
+  // For reading (--replay, --export): opened with SQLITE_OPEN_READONLY, so the file's bytes and its
+  // directory stay exactly as they were: no WAL switch, no migration, no -wal/-shm left behind.
+  //  - a rollback-journal file is read under SQLite's own locks (never immutable); a -journal next to it
+  //    means a writer is at work or was interrupted: UserError "... is being written ...";
+  //  - a WAL file without a -wal is read immutable (no locks, nothing created); with a -wal and its
+  //    -shm (a writer is open) through them; with a -wal but no -shm from a private copy of both, since
+  //    reading there would create the -shm.
+  // UserError on a missing, empty, foreign, corrupt or other-version file, naming the file and the cause.
   static ResultsDb open_readonly(const std::string& path);
-  // `attnlab db migrate`: copies the file to `path + ".bak"` (UserError if that exists), then migrates
-  // it to kLatestVersion in one transaction. Returns the version it had (== kLatestVersion: no change,
+  // `attnlab db migrate`: under the write lock, backs the file up through SQLite's backup API (which
+  // also copies what a -wal holds) to a temporary file, fsyncs it and renames it to `path + ".bak"`
+  // (UserError if that exists; a killed migrate never leaves a truncated .bak), then migrates to
+  // kLatestVersion in the same transaction. Returns the version it had (== kLatestVersion: no change,
   // no backup).
   static int migrate_file(const std::string& path);
+  // The file starts with SQLite's header ("SQLite format 3"), whatever its name (.db, .DB, .sqlite).
+  static bool is_database_file(const std::string& path);
   ResultsDb(ResultsDb&&) noexcept;
   ResultsDb& operator=(ResultsDb&&) noexcept;
   ~ResultsDb();
@@ -91,8 +100,14 @@ class ResultsDb {
   struct Closer {
     void operator()(sqlite3* db) const;
   };
+  struct FolderRemover {
+    void operator()(std::string* dir) const;
+  };
   explicit ResultsDb(sqlite3* db) : db_(db) {}
   void migrate();
+  void apply_migrations(int from);  // every step after `from`, inside the caller's transaction
+  // Declared first, so removed after db_ is closed: open_readonly's private copy of a file and its -wal.
+  std::unique_ptr<std::string, FolderRemover> private_copy_;
   std::unique_ptr<sqlite3, Closer> db_;
 };
 
