@@ -17,7 +17,10 @@ Exit 0 when every check passes, 1 with one line per problem (`file:line: ...`), 
     ctest, git, bash, timeout, ...), so flags of other programs are never attributed. A nested subcommand
     (`attnlab db migrate`) is checked against its own help; hidden subcommands (`sanitize-run`) by their --help too.
     `\\|` (an escaped pipe in a table) separates values, not commands. Prose outside code is not read, nor are flags
-    standing alone in code with no subcommand before them (`--quick`).
+    standing alone in code with no subcommand before them (`--quick`). An unknown subcommand is reported only when
+    flags follow it (`attnlab frobnicate` alone is an example of a wrong call). A piece of code on a line holding
+    `check_docs: ignore` (e.g. an HTML comment `<!-- check_docs: ignore -->`) is not read: for a wrong flag quoted on
+    purpose.
 (b) Experiments. Every experiments/*/ folder has run.sh (which sources experiments/lib.sh) and README.md with the
     headed fields ## Question, ## Command, ## Commit, ## GPU, ## Evidence, ## Verdict, ## Superseded by, each
     non-empty.
@@ -36,6 +39,7 @@ OTHER_PROGRAMS = {"ncu", "nsys", "python", "python3", "pip", "pip3", "nvidia-smi
                   "ctest", "git", "bash", "sh", "timeout", "chromium", "nvdisasm", "cuobjdump", "ptxas", "nvcc",
                   "sudo", "apt", "apt-get", "make", "ninja", "tar", "gzip", "cat", "grep", "sed"}
 SEPARATORS = {";", "&&", "||", "|", ">", ">>", "2>", "2>>", "<", "&"}
+IGNORE = "check_docs: ignore"
 FLAG = re.compile(r"^(--?[A-Za-z][A-Za-z0-9_-]*)")
 
 
@@ -174,11 +178,16 @@ def check_flags(root, binary, problems):
     for path in files:
         text = open(path, encoding="utf-8").read()
         rel = os.path.relpath(path, root)
+        lines = text.splitlines()
         for start, code in code_pieces(text):
+            if IGNORE in lines[line_of(text, start) - 1]:
+                continue
             for off, words, flags in commands(code, top_level):
                 sub = (words[0],)
                 h = helper.get(sub)
                 if h is None:
+                    if not flags:  # `attnlab frobnicate` as an example of a wrong call: nothing to check
+                        continue
                     problems.append(f"{rel}:{line_of(text, start + off)}: `attnlab {words[0]}`: no such subcommand "
                                     f"in {binary}")
                     continue
