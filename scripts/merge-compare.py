@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Merge compare.json files of separate `attnlab compare` runs (e.g. one per head dim, each fitting a device
 call) into one compare.json. Every cell keeps the backends measured together in its own run; a cell measured again
-by a later input replaces the earlier run's results of that cell. The merged file lists each run's environment and
-ceilings under "runs" (ratios hold within a run, not across machines).
+by a later input replaces the earlier run's results of that cell. The merged file says where it came from in its own
+metadata: "merged_from" lists each input with the GPU, commit and head dims of its environment block and the number
+of results kept from it (the top-level "environment" and "ceilings" are the first input's), and "runs" keeps each
+input's full environment and ceilings. Ratios hold within a run, not across machines.
 Usage: scripts/merge-compare.py OUT.json IN.json [IN.json ...]"""
 import json
 import sys
@@ -26,8 +28,19 @@ def main(out, inputs):
     merged["grid"] = grid
     merged["runs"] = [{"file": p, "head_dims": d["grid"]["head_dims"], "environment": d["environment"],
                        "ceilings": d["ceilings"]} for p, d in zip(inputs, docs)]
+    kept = [sum(1 for r in results if any(r is x for x in d["results"])) for d in docs]
+    merged["merged_from"] = [
+        {"file": p, "gpu_uuid": (d["environment"].get("gpu") or {}).get("uuid"),
+         "commit": d["environment"].get("git_commit"), "git_dirty": d["environment"].get("git_dirty"),
+         "timestamp_utc": d["environment"].get("timestamp_utc"), "head_dims": d["grid"]["head_dims"],
+         "seqlens": d["grid"]["seqlens"], "mask": d["grid"].get("mask"), "results_kept": n}
+        for p, d, n in zip(inputs, docs, kept)]
+    gpus = sorted({m["gpu_uuid"] for m in merged["merged_from"] if m["gpu_uuid"]})
+    merged["merged_note"] = (f"merged by scripts/merge-compare.py from {len(docs)} compare runs on {len(gpus)} GPU(s) "
+                             f"({', '.join(gpus)}); the top-level environment and ceilings are the first run's; "
+                             "ratios hold within a run, not across machines")
     json.dump(merged, open(out, "w"), indent=1)
-    print(f"wrote {out}: {len(merged['results'])} results from {len(docs)} runs")
+    print(f"wrote {out}: {len(merged['results'])} results from {len(docs)} runs on {len(gpus)} GPU(s)")
     write_tables(merged, out[: -len(".json")] if out.endswith(".json") else out)
 
 

@@ -36,7 +36,7 @@ done
 cat "$W/timing/wall.txt"
 # The adversarial suite last (the longest step).
 tar czf "$OUT/timing.tgz" -C "$W" timing
-step adversarial 300 env SANITIZE_BUILTIN=0 ADV_GPU_TESTS=0 OUT="$W/adv" bash scripts/device-adversarial.sh
+step adversarial 300 env SANITIZE_BUILTIN=0 ADV_GPU_TESTS=0 OUT="$W/adv" bash experiments/adversarial-suite/run.sh
 tail -26 "$OUT/adversarial.log"
 tar czf "$OUT/adv.tgz" -C "$W" adv
 python3 experiments/trust-every-sample/summarize.py "$W" | tee "$OUT/summary.txt"
