@@ -48,7 +48,7 @@ TEST(Gpu, EveryConfigPassesTheGate) {
       for (auto& cfg : valid_space(d, limits)) {
         FlashKernel k(cfg, dt, d, dev.arch());
         for (auto& cc : cases) {
-          auto r = cc.check(k);
+          auto r = check_kernel(cc, k);
           EXPECT_TRUE(r.pass) << cfg.name() << " " << cc.problem().describe() << " seed " << cc.seed()
                               << ": O maxabs " << r.o.max_abs << " bad " << r.o.bad << " LSE maxabs "
                               << r.lse.max_abs << " det " << r.deterministic << " " << r.error;
@@ -64,7 +64,7 @@ TEST(Gpu, GateRejectsWrongKernels) {
   auto p = problem(DType::bf16, 128, false, 200, 300);
   CheckCase cc(p, fresh_seed(), dev.arch());
   FlashKernel k(default_config(128, limits), DType::bf16, 128, dev.arch());
-  EXPECT_TRUE(cc.check(k).pass);
+  EXPECT_TRUE(check_kernel(cc, k).pass);
   // Wrong scale: the numbers are plausible but wrong.
   auto wrong_scale = cc.check("scale x1.5", [&](const AttnProblem& q, const AttnTensors& t, cudaStream_t s) {
     auto q2 = q;

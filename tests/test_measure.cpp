@@ -90,7 +90,7 @@ TEST(ResultJson, RoundTrip) {
   EXPECT_EQ(back.backend, r.backend);
   EXPECT_EQ(back.describe, r.describe);
   EXPECT_EQ(back.problem.describe(), r.problem.describe());
-  EXPECT_EQ(back.status, "ok");
+  EXPECT_EQ(back.status, EvalStatus::ok);
   ASSERT_TRUE(back.check && back.timing);
   EXPECT_EQ(back.check->seed, 1234567u);
   EXPECT_DOUBLE_EQ(back.check->o.rel_l2, 2e-3);
@@ -102,7 +102,7 @@ TEST(ResultJson, RoundTrip) {
   // A skipped result has no timing and null throughput.
   EvalResult s;
   s.backend = "cudnn";
-  s.status = "skipped";
+  s.status = EvalStatus::skipped;
   s.reason = "head dim 256 unsupported";
   auto js = to_json(s);
   EXPECT_TRUE(js["timing"].is_null());

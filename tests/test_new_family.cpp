@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "backends/custom/family.hpp"
+#include "backends/custom/family_launch.hpp"
 #include "backends/custom/flash_kernel.hpp"
 #include "check/checker.hpp"
 #include "core/error.hpp"
@@ -58,12 +59,17 @@ std::vector<const char*> toy_prefs(int, bool, int64_t) { return {"toy-n64", "toy
 
 const FamilySpec kToy{"toy80", 0, {{"block_n", 64}}, {{32, 64}}, {{32, 48, 64}}, toy_name, toy_parse, toy_arch,
                       toy_threads, toy_smem, toy_rows, block_n, toy_regs, toy_constraints, toy_instantiation,
-                      "sm80/flash_fwd_kernel.cuh", "attnlab::sm80::flash_fwd", "FlashFwdParams", 0, toy_resident,
-                      toy_launch, toy_workspace, toy_args, toy_prefs};
+                      "sm80/flash_fwd_kernel.cuh", "attnlab::sm80::flash_fwd", "FlashFwdParams", 0, toy_prefs};
+// Step 2, the launch side (family_launch.hpp).
+const FamilyLaunch kToyLaunch{toy_resident, toy_launch, toy_workspace, toy_args};
 
-// Step 3: registered once per process.
+// Step 3: registered once per process (ctest runs each test in a process of its own: every test calls this).
 Family toy() {
-  static const Family f = register_family(kToy);
+  static const Family f = [] {
+    const Family id = register_family(kToy);
+    register_family_launch(id, kToyLaunch);
+    return id;
+  }();
   return f;
 }
 }  // namespace
@@ -75,6 +81,7 @@ TEST(NewFamily, RegisteredFamilyIsKnownByNameAndNeverTheDefault) {
   EXPECT_NE(family_names().find("toy80"), std::string::npos);
   EXPECT_EQ(all_families().size(), 3u);
   EXPECT_THROW(register_family(kToy), std::logic_error);                   // a name is registered once
+  EXPECT_THROW(register_family_launch(f, kToyLaunch), std::logic_error);
   EXPECT_EQ(ArchLimits::for_arch("sm_80").best_family(), Family::sm80);     // default_rank 0
   EXPECT_EQ(ArchLimits::for_arch("sm_90a").best_family(), Family::sm90);
 }
@@ -110,6 +117,7 @@ TEST(NewFamily, SpacesAndSearchUseItsKnobs) {
 }
 
 TEST(NewFamily, CompilesAndLaunchesThroughTheFamilyHooks) {
+  toy();
   const TileConfig c = TileConfig::parse("toy-n32");
   const CompiledKernel k = compile_flash(c, DType::bf16, 128, "sm_80");  // NVRTC: no GPU needed
   EXPECT_GT(k.resources.registers, 0);
@@ -122,11 +130,12 @@ TEST(NewFamily, CompilesAndLaunchesThroughTheFamilyHooks) {
 
 TEST(NewFamily, PassesTheGateOnTheGpu) {
   ATTN_REQUIRE_GPU();
+  toy();
   const auto dev = require_device();
   const FlashKernel k(TileConfig::parse("toy-n32"), DType::bf16, 128, dev.arch());
   for (bool causal : {false, true}) {
     const CheckCase cc(AttnProblem::make(1, 4, 2, 333, 517, 128, DType::bf16, causal), fresh_seed(), dev.arch());
-    const CheckResult r = cc.check(k);
+    const CheckResult r = check_kernel(cc, k);
     EXPECT_TRUE(r.pass) << r.error << " max-abs " << r.o.max_abs;
   }
 }

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/error.hpp"
+#include "search/cached_evaluator.hpp"
 #include "store/results_db.hpp"
 
 namespace attnlab {

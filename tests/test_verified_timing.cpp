@@ -53,7 +53,7 @@ TEST(VerifiedTiming, HonestKernelIsTimedAndVerified) {
   Fixture f;
   CheatingBackend honest(f.k, [](int, const AttnTensors&) { return false; });
   const EvalResult r = evaluate_attention(honest, f.cc, f.eo);
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, EvalStatus::ok) << r.reason;
   ASSERT_TRUE(r.verified);
   EXPECT_EQ(r.verified->mode, VerifyMode::bitwise);
   EXPECT_GT(r.verified->samples, 0);
@@ -68,7 +68,7 @@ TEST(VerifiedTiming, SkippingAfterTheGateFails) {
   Fixture f;
   CheatingBackend lazy(f.k, [](int call, const AttnTensors&) { return call >= 6; });  // gate: 3 launches
   const EvalResult r = evaluate_attention(lazy, f.cc, f.eo);
-  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.status, EvalStatus::failed);
   EXPECT_NE(r.reason.find("timed output differs from gated output"), std::string::npos) << r.reason;
   EXPECT_FALSE(r.timing);
 }
@@ -81,7 +81,7 @@ TEST(VerifiedTiming, MemoisingByAddressFails) {
   const void* last = nullptr;
   CheatingBackend memo(f.k, [&](int, const AttnTensors& t) { return std::exchange(last, t.q) == t.q; });
   const EvalResult r = evaluate_attention(memo, f.cc, f.eo);
-  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.status, EvalStatus::failed);
   EXPECT_NE(r.reason.find("timed output differs"), std::string::npos) << r.reason;
 }
 
@@ -91,7 +91,7 @@ TEST(VerifiedTiming, SkippingOneSampleInFiftyIsCaughtAtThatSample) {
   f.eo.measure.stop.min_samples = 200;  // at least three skipped launches fall into the timed samples
   CheatingBackend rare(f.k, [](int call, const AttnTensors&) { return call > 3 && call % 50 == 49; });
   const EvalResult r = evaluate_attention(rare, f.cc, f.eo);
-  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.status, EvalStatus::failed);
   EXPECT_NE(r.reason.find("every sample is checked"), std::string::npos) << r.reason;
   EXPECT_NE(r.reason.find(" at sample "), std::string::npos) << r.reason;
 }
@@ -116,7 +116,7 @@ TEST(VerifiedTiming, ReadingTheOutputsBeforeALaunchAlwaysShowsPoison) {
     return false;  // honest: it only looks
   });
   const EvalResult r = evaluate_attention(sniffer, f.cc, f.eo);
-  ASSERT_EQ(r.status, "ok") << r.reason;
+  ASSERT_EQ(r.status, EvalStatus::ok) << r.reason;
   EXPECT_GT(launches, 10);
   EXPECT_EQ(unpoisoned, 0) << "of " << launches << " launches after the gate saw an output that was not poisoned";
 }
@@ -130,7 +130,7 @@ TEST(VerifiedTiming, EveryLaunchOfAGraphWritesItsOwnOutputs) {
   // by the graph's launches it would be the last one's too and look right.
   CheatingBackend lazy_graph(f.k, [](int call, const AttnTensors&) { return call >= 5; });
   const EvalResult r = evaluate_attention(lazy_graph, f.cc, f.eo);
-  EXPECT_EQ(r.status, "failed");
+  EXPECT_EQ(r.status, EvalStatus::failed);
   EXPECT_NE(r.reason.find("of its graph"), std::string::npos) << r.reason;
 }
 
@@ -175,13 +175,13 @@ TEST(VerifiedTiming, GemmBaselinesAreCheckedOnEverySample) {
   eo.measure.stop.min_samples = 200;
   SkippingGemm honest([](int) { return false; });
   const EvalResult ok = evaluate_gemm(honest, shape, eo);
-  ASSERT_EQ(ok.status, "ok") << ok.reason;
+  ASSERT_EQ(ok.status, EvalStatus::ok) << ok.reason;
   ASSERT_TRUE(ok.verified);
   EXPECT_EQ(ok.verified->samples_checked, ok.verified->samples);
   EXPECT_GT(ok.verified->samples, 0);
   SkippingGemm rare([](int call) { return call > 1 && call % 50 == 49; });
   const EvalResult bad = evaluate_gemm(rare, shape, eo);
-  EXPECT_EQ(bad.status, "failed");
+  EXPECT_EQ(bad.status, EvalStatus::failed);
   EXPECT_NE(bad.reason.find("every sample is checked"), std::string::npos) << bad.reason;
 }
 

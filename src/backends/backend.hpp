@@ -56,11 +56,15 @@ using GemmFactory = std::function<std::unique_ptr<GemmBackend>()>;
 struct BackendRegistry {
   std::map<std::string, AttentionFactory> attention;
   std::map<std::string, GemmFactory> gemm;
+  // The library versions the registered backends run on ("cudnn": "9.14.0", "cublaslt": ...), as loaded at
+  // run time: every evidence file's environment lists them (measure/environment.hpp).
+  std::map<std::string, std::string> library_versions;
 };
 BackendRegistry& backend_registry();
 std::unique_ptr<AttentionBackend> make_attention_backend(const std::string& name, const std::string& options = "");
 std::unique_ptr<GemmBackend> make_gemm_backend(const std::string& name);
 std::vector<std::string> attention_backend_names();
 std::vector<std::string> gemm_backend_names();
+std::map<std::string, std::string> backend_library_versions();
 
 }  // namespace attnlab

@@ -53,4 +53,6 @@ std::unique_ptr<GemmBackend> make_gemm_backend(const std::string& name) {
   return it->second();
 }
 
+std::map<std::string, std::string> backend_library_versions() { return backend_registry().library_versions; }
+
 }  // namespace attnlab

@@ -10,6 +10,7 @@
 #include "runtime/device.hpp"
 #include "runtime/device_buffer.hpp"
 #include "runtime/module.hpp"
+#include "runtime/nvrtc_compiler.hpp"
 
 namespace attnlab {
 

@@ -85,9 +85,6 @@ std::string CheckCase::inputs_changed(int set, const void* q, const void* k, con
   return {};
 }
 
-CheckResult CheckCase::check(const FlashKernel& k) const {
-  return check(k.config().name(), [&k](const AttnProblem& p, const AttnTensors& t, cudaStream_t s) { k.run(p, t, s); });
-}
 
 CheckResult CheckCase::check(const std::string& name, const AttnRunner& run, std::vector<OutputSnapshot>* gated) const {
   CheckResult r;

@@ -9,25 +9,14 @@
 #include <string>
 #include <vector>
 
-#include "backends/custom/flash_kernel.hpp"
 #include "check/cpu_reference.hpp"
 #include "check/metrics.hpp"
 #include "check/timed_verify.hpp"
+#include "core/records.hpp"  // CheckResult
+#include "core/tensors.hpp"
 #include "runtime/device_buffer.hpp"
 
 namespace attnlab {
-
-struct CheckResult {
-  std::string config;
-  AttnProblem problem;
-  uint64_t seed = 0;      // of input set A (set B's seed is derived from it)
-  std::string reference;  // "cpu-fp64" or "gpu-fp32"
-  ErrorStats o, lse;      // the worse of the input sets
-  bool deterministic = false;
-  bool pass = false;
-  uint64_t output_hash = 0;  // of the O bits: the gate asserts outputs change when inputs change
-  std::string error;  // what went wrong when the run itself failed
-};
 
 // Runs an attention implementation on device tensors (the seam that lets baselines share the gate).
 using AttnRunner = std::function<void(const AttnProblem&, const AttnTensors&, cudaStream_t)>;
@@ -40,7 +29,6 @@ class CheckCase {
   CheckCase(const AttnProblem& p, uint64_t seed, const std::string& arch, double cpu_work_limit = 2e9);
   // `gated` (optional) receives the accepted outputs, one per input set, for verifying timed launches.
   CheckResult check(const std::string& name, const AttnRunner& run, std::vector<OutputSnapshot>* gated = nullptr) const;
-  CheckResult check(const FlashKernel& k) const;
   const AttnProblem& problem() const { return problem_; }
   uint64_t seed() const { return sets_[0].seed; }
   const std::string& reference_kind() const { return reference_kind_; }

@@ -1,6 +1,7 @@
 #include "check/gpu_reference.hpp"
 
 #include "runtime/module.hpp"
+#include "runtime/nvrtc_compiler.hpp"
 
 namespace attnlab {
 

@@ -2,7 +2,7 @@
 // The simple fp32 GPU reference (kernels/reference/attention_ref.cuh) for shapes too large for the CPU.
 #include <cuda_runtime_api.h>
 
-#include "backends/custom/flash_kernel.hpp"
+#include "backends/custom/flash_params.hpp"
 #include "core/problem.hpp"
 
 namespace attnlab {

@@ -4,15 +4,9 @@
 #include <string>
 
 #include "core/dtype.hpp"
+#include "core/records.hpp"  // ErrorStats
 
 namespace attnlab {
-
-struct ErrorStats {
-  double max_abs = 0;   // over elements where both are finite
-  double rel_l2 = 0;    // ||out - ref|| / ||ref||
-  size_t bad = 0;       // NaN in out, or finite/inf disagreement with the reference
-  size_t count = 0;
-};
 
 ErrorStats compare(const float* out, const float* ref, size_t n);
 

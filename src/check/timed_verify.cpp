@@ -9,8 +9,6 @@
 
 namespace attnlab {
 
-const char* verify_mode_name(VerifyMode m) { return m == VerifyMode::bitwise ? "bitwise" : "tolerance"; }
-
 char input_set_name(int set) { return char('A' + set); }
 
 namespace {

@@ -11,6 +11,7 @@
 #include "check/cpu_reference.hpp"
 #include "check/metrics.hpp"
 #include "core/dtype.hpp"
+#include "core/records.hpp"  // VerifyMode, TimedVerifyReport
 
 namespace attnlab {
 
@@ -20,8 +21,6 @@ struct OutputSnapshot {
   std::vector<float> lse;
 };
 
-enum class VerifyMode { bitwise, tolerance };
-const char* verify_mode_name(VerifyMode m);
 
 struct OutputDiff {
   bool ok = true;
@@ -47,13 +46,6 @@ inline constexpr const char* kEverySampleHashed =
 inline constexpr const char* kToleranceSampled =
     "every sample: outputs poisoned before it, inputs hashed after it; outputs compared with the reference on "
     "samples drawn after they ran";
-struct TimedVerifyReport {
-  VerifyMode mode = VerifyMode::bitwise;
-  std::string method;        // kEverySampleHashed, kToleranceSampled, or a GEMM's own
-  int samples = 0;           // timed samples whose inputs and outputs were inspected (kept or discarded)
-  int samples_checked = 0;   // of those, whose outputs were compared (all of them in bitwise mode)
-  double cost_s = 0;         // wall time spent poisoning, hashing and comparing, outside the timed region
-};
 
 // A timed output that differs from the gated one (or inputs written during timing): the result is a failure.
 class VerificationFailed : public std::runtime_error {

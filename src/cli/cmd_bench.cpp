@@ -38,8 +38,8 @@ struct Opts {
 };
 
 void print_result(const EvalResult& r, const std::string& device) {
-  if (r.status != "ok") {
-    fmt::print("{} {}: {} ({})\n", r.backend, r.problem.describe(), r.status, r.reason);
+  if (!r.ok()) {
+    fmt::print("{} {}: {} ({})\n", r.backend, r.problem.describe(), eval_status_name(r.status), r.reason);
     return;
   }
   const auto& s = r.timing->stats;
@@ -131,7 +131,7 @@ void add_bench(CLI::App& app) {
         }
         print_result(r, dev.name);
         results.push_back(to_json(r));
-        if (r.status != "ok") {
+        if (!r.ok()) {
           if (configs.size() == 1) throw CLI::RuntimeError(1);
           break;
         }

@@ -17,6 +17,7 @@
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
 #include "core/parse.hpp"
+#include "core/records_json.hpp"
 #include "io/atomic_file.hpp"
 #include "io/json_text.hpp"
 #include "runtime/device.hpp"
@@ -83,15 +84,6 @@ std::string shape_label(const AttnProblem& p) {
   return fmt::format("B{} H{}:{} {}x{}", p.batch, p.heads, p.heads_k, p.seqlen_q, p.seqlen_k);
 }
 
-nlohmann::json to_json(const CheckResult& r) {
-  return {{"config", r.config},         {"dtype", dtype_name(r.problem.dtype)}, {"head_dim", r.problem.head_dim},
-          {"causal", r.problem.causal}, {"batch", r.problem.batch},             {"heads", r.problem.heads},
-          {"heads_k", r.problem.heads_k}, {"seqlen_q", r.problem.seqlen_q},     {"seqlen_k", r.problem.seqlen_k},
-          {"seed", r.seed},             {"reference", r.reference},             {"o_max_abs", r.o.max_abs},
-          {"o_rel_l2", r.o.rel_l2},     {"o_bad", r.o.bad},                     {"lse_max_abs", r.lse.max_abs},
-          {"lse_bad", r.lse.bad},       {"deterministic", r.deterministic},     {"pass", r.pass},
-          {"error", r.error}};
-}
 }  // namespace
 
 void add_check(CLI::App& app) {
@@ -153,7 +145,7 @@ void add_check(CLI::App& app) {
             int pass = 0;
             double o_abs = 0, o_rel = 0, l_abs = 0;
             for (auto& k : kernels) {
-              CheckResult r = cc.check(*k);
+              CheckResult r = check_kernel(cc, *k);
               all.push_back(to_json(r));
               ++total;
               pass += r.pass;

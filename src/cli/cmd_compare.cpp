@@ -121,7 +121,7 @@ void add_compare(CLI::App& app) {
           auto a = make_attention_backend(b, b == "custom" ? o->custom_config : "");
           r = evaluate_attention(*a, inputs, eo);
         }
-        if (r.status != "ok") fmt::print(stderr, "  {}: {}\n", r.status, r.reason);
+        if (!r.ok()) fmt::print(stderr, "  {}: {}\n", eval_status_name(r.status), r.reason);
         else table[k][b] = r.tflops;
         results.push_back(to_json(r));
       }

@@ -10,6 +10,7 @@
 #include "io/json_text.hpp"
 #include "measure/environment.hpp"
 #include "runtime/device.hpp"
+#include "runtime/nvrtc_compiler.hpp"
 
 namespace attnlab::cli {
 

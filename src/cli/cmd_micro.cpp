@@ -90,8 +90,8 @@ void add_micro(CLI::App& app) {
         if (!results[i].error.empty()) continue;
         auto backend = make_attention_backend("custom", results[i].config.name());
         EvalResult r = evaluate_attention(*backend, inputs, eo);
-        if (r.status != "ok") {
-          fmt::print(stderr, "{}: full kernel {}: {}\n", results[i].config.name(), r.status, r.reason);
+        if (!r.ok()) {
+          fmt::print(stderr, "{}: full kernel {}: {}\n", results[i].config.name(), eval_status_name(r.status), r.reason);
           continue;
         }
         full_tflops[i] = r.tflops;

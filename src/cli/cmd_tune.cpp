@@ -18,6 +18,7 @@
 #include "profile/ncu.hpp"
 #include "runtime/device.hpp"
 #include "runtime/embedded_kernels.hpp"
+#include "search/cached_evaluator.hpp"
 #include "search/gpu_evaluator.hpp"
 #include "search/microbench.hpp"
 #include "search/proposer.hpp"

@@ -1,5 +1,8 @@
 #include "io/json_text.hpp"
 
+#include <climits>
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "core/error.hpp"
@@ -51,6 +54,18 @@ nlohmann::json read_json_file(const std::string& path, size_t max_bytes) {
   const auto text = read_regular_file(path, max_bytes, &why, ReadLinks::follow);
   if (!text) throw UserError(fmt::format("{}: cannot open ({})", path, why));
   return parse_json_text(*text, path);
+}
+
+double json_number(const nlohmann::json& j, const char* key, double fallback) {
+  if (!j.contains(key)) return fallback;
+  const auto& v = j.at(key);
+  if (!v.is_number() || !std::isfinite(v.get<double>()))
+    throw UserError(fmt::format("{}: {} is not a finite number", key, quote_for_message(json_text(v))));
+  return v.get<double>();
+}
+
+int json_int(const nlohmann::json& j, const char* key, int fallback, int lo) {
+  return int(integer_value(json_number(j, key, fallback), key, lo, INT32_MAX));
 }
 
 }  // namespace attnlab

@@ -24,4 +24,9 @@ nlohmann::json parse_json_text(std::string_view text, const std::string& where);
 // The file (a regular file of at most max_bytes) parsed; UserError "<path>: <reason>".
 nlohmann::json read_json_file(const std::string& path, size_t max_bytes = size_t(1) << 30);
 
+// A numeric field of a record: finite (JSON has no inf, but 1e999 parses as one), `fallback` when absent;
+// json_int: a whole number in [lo, INT32_MAX]. UserError naming the field otherwise.
+double json_number(const nlohmann::json& j, const char* key, double fallback);
+int json_int(const nlohmann::json& j, const char* key, int fallback, int lo);
+
 }  // namespace attnlab

@@ -5,6 +5,7 @@
 #include "runtime/cuda_check.hpp"
 #include "runtime/device.hpp"
 #include "runtime/module.hpp"
+#include "runtime/nvrtc_compiler.hpp"
 
 namespace attnlab {
 

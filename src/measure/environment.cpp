@@ -9,9 +9,11 @@
 
 #include <fmt/format.h>
 
+#include "backends/backend.hpp"
 #include "core/parse.hpp"
 #include "measure/nvml.hpp"
 #include "runtime/device.hpp"
+#include "runtime/nvrtc_compiler.hpp"
 
 namespace attnlab {
 
@@ -20,11 +22,6 @@ std::string& cmdline() {
   static std::string s;
   return s;
 }
-std::map<std::string, std::string>& extra_versions() {
-  static std::map<std::string, std::string> m;
-  return m;
-}
-std::mutex versions_mutex;
 
 template <class T>
 nlohmann::json opt(const std::optional<T>& v) {
@@ -50,11 +47,6 @@ void set_command_line(int argc, char** argv) {
 }
 const std::string& command_line() { return cmdline(); }
 
-void record_library_version(const std::string& name, const std::string& version) {
-  std::lock_guard lk(versions_mutex);
-  extra_versions()[name] = version;
-}
-
 nlohmann::json capture_environment() {
   nlohmann::json env;
   env["timestamp_utc"] = utc_now();
@@ -65,10 +57,7 @@ nlohmann::json capture_environment() {
   nlohmann::json versions = {{"nvrtc", version_string(nvrtc_version())},
                              {"cublaslt", fmt::format("{}.{}.{}", lt / 10000, (lt / 100) % 100, lt % 100)},
                              {"attnlab", ATTNLAB_VERSION}};
-  {
-    std::lock_guard lk(versions_mutex);
-    for (auto& [k, v] : extra_versions()) versions[k] = v;
-  }
+  for (auto& [k, v] : backend_library_versions()) versions[k] = v;
   std::string why;
   auto d = query_device(0, &why);
   if (!d) {

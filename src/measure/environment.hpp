@@ -14,10 +14,7 @@ bool git_dirty();
 void set_command_line(int argc, char** argv);
 const std::string& command_line();
 
-// Extra version strings a backend contributes ("cudnn": "9.14.0") before capture.
-void record_library_version(const std::string& name, const std::string& version);
-
-// A JSON object; fields that cannot be read are null (e.g. no NVML), never guessed. Without a GPU the
+// A JSON object (library versions include every registered backend's, backends/backend.hpp); fields that cannot be read are null (e.g. no NVML), never guessed. Without a GPU the
 // "gpu" field is null and "gpu_unavailable" says why.
 nlohmann::json capture_environment();
 

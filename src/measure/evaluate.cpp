@@ -34,12 +34,12 @@ void run_guarded(EvalResult& r, Body&& body) {
   } catch (const MeasurementError&) {
     throw;
   } catch (const VerificationFailed& e) {
-    r.status = "failed";
+    r.status = EvalStatus::failed;
     r.reason = e.what();
     r.timing.reset();
     r.verified.reset();
   } catch (const std::exception& e) {
-    r.status = "error";
+    r.status = EvalStatus::error;
     r.reason = e.what();
     cudaGetLastError();
   }
@@ -52,7 +52,7 @@ EvalResult evaluate_attention(AttentionBackend& b, const CheckCase& inputs, cons
   r.problem = inputs.problem();
   r.flops = r.problem.flops();
   if (auto why = b.supports(r.problem); !why.empty()) {
-    r.status = "skipped";
+    r.status = EvalStatus::skipped;
     r.reason = why;
     return r;
   }
@@ -66,7 +66,7 @@ EvalResult evaluate_attention(AttentionBackend& b, const CheckCase& inputs, cons
       r.check = inputs.check(b.name(), runner, &gated);
       r.gate_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
       if (!r.check->pass) {
-        r.status = "failed";
+        r.status = EvalStatus::failed;
         r.reason = r.check->error.empty()
                        ? fmt::format("check failed: O max-abs {:.2e} rel-L2 {:.2e} bad {}, LSE max-abs {:.2e}, deterministic {}",
                                      r.check->o.max_abs, r.check->o.rel_l2, r.check->o.bad, r.check->lse.max_abs,
@@ -98,7 +98,7 @@ EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOpt
   GemmProblem gp{shape.batch * shape.heads, shape.seqlen_q, shape.seqlen_k, shape.head_dim, shape.dtype};
   r.flops = gp.flops();
   if (auto why = g.supports(gp); !why.empty()) {
-    r.status = "skipped";
+    r.status = EvalStatus::skipped;
     r.reason = why;
     return r;
   }
@@ -146,7 +146,7 @@ EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOpt
       c.pass = c.o.bad == 0 && c.o.rel_l2 <= 1e-4;  // fp32 accumulation of exact bf16/fp16 products
       r.check = c;
       if (!c.pass) {
-        r.status = "failed";
+        r.status = EvalStatus::failed;
         r.reason = fmt::format("check failed: S max-abs {:.2e} rel-L2 {:.2e} bad {}", c.o.max_abs, c.o.rel_l2, c.o.bad);
         return;
       }
@@ -204,136 +204,6 @@ EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOpt
     r.verified = v;
     finish(r, opt, gp.dtype);
   });
-  return r;
-}
-
-nlohmann::json to_json(const AttnProblem& p) {
-  return {{"batch", p.batch},       {"heads", p.heads},         {"heads_k", p.heads_k},
-          {"seqlen_q", p.seqlen_q}, {"seqlen_k", p.seqlen_k},   {"head_dim", p.head_dim},
-          {"dtype", dtype_name(p.dtype)}, {"causal", p.causal}, {"scale", p.scale()}};
-}
-
-nlohmann::json to_json(const CheckResult& r) {
-  return {{"pass", r.pass},           {"seed", r.seed},          {"reference", r.reference},
-          {"o_max_abs", r.o.max_abs}, {"o_rel_l2", r.o.rel_l2},  {"o_bad", r.o.bad},
-          {"lse_max_abs", r.lse.max_abs}, {"lse_bad", r.lse.bad}, {"deterministic", r.deterministic},
-          {"error", r.error}};
-}
-
-nlohmann::json to_json(const Measurement& m, bool raw) {
-  nlohmann::json j = {{"median_us", m.stats.median},     {"min_us", m.stats.min},     {"q1_us", m.stats.q1},
-                      {"q3_us", m.stats.q3},             {"max_us", m.stats.max},     {"mean_us", m.stats.mean},
-                      {"rel_stdev", m.stats.rel_stdev},  {"samples", m.stats.count},  {"stop", stop_reason_name(m.stop)},
-                      {"mean_sm_clock_mhz", m.mean_sm_clock_mhz}, {"max_sm_clock_mhz", m.max_sm_clock_mhz},
-                      {"discarded_throttled", m.discarded_throttled}, {"clock_source", m.clock_source},
-                      {"graph_reps", m.graph_reps}, {"warning", m.warning},
-                      {"stream_blocked", m.stream_blocked}, {"kernel_trace", m.kernel_trace}};
-  j["kernel_sum_us"] = m.kernel_us.empty() ? nlohmann::json(nullptr) : nlohmann::json(m.kernel_sum_us);
-  j["host_overhead_samples"] = m.host_overhead_samples;
-  if (raw) j["raw_us"] = m.samples;
-  if (raw && !m.kernel_us.empty()) j["raw_kernel_us"] = m.kernel_us;
-  return j;
-}
-
-nlohmann::json to_json(const TimedVerifyReport& v) {
-  return {{"mode", verify_mode_name(v.mode)}, {"method", v.method}, {"samples", v.samples},
-          {"samples_checked", v.samples_checked}, {"cost_s", v.cost_s}};
-}
-
-nlohmann::json to_json(const EvalResult& r) {
-  nlohmann::json j = {{"backend", r.backend}, {"describe", r.describe}, {"kind", r.kind},
-                      {"problem", to_json(r.problem)}, {"status", r.status}, {"reason", r.reason},
-                      {"flops", r.flops}, {"gate_s", r.gate_s}};
-  j["check"] = r.check ? to_json(*r.check) : nlohmann::json(nullptr);
-  j["timing"] = r.timing ? to_json(*r.timing) : nlohmann::json(nullptr);
-  j["verified"] = r.verified ? to_json(*r.verified) : nlohmann::json(nullptr);
-  j["tflops"] = r.timing ? nlohmann::json(r.tflops) : nlohmann::json(nullptr);
-  j["pct_of_peak"] = r.timing && r.pct_of_peak > 0 ? nlohmann::json(r.pct_of_peak) : nlohmann::json(nullptr);
-  return j;
-}
-
-}  // namespace attnlab
-
-namespace attnlab {
-
-AttnProblem problem_from_json(const nlohmann::json& j) {
-  AttnProblem p;
-  p.batch = j.at("batch");
-  p.heads = j.at("heads");
-  p.heads_k = j.at("heads_k");
-  p.seqlen_q = j.at("seqlen_q");
-  p.seqlen_k = j.at("seqlen_k");
-  p.head_dim = j.at("head_dim");
-  p.dtype = parse_dtype(j.at("dtype").get<std::string>());
-  p.causal = j.at("causal");
-  p.softmax_scale = j.value("scale", 0.f);
-  return p;
-}
-
-EvalResult eval_result_from_json(const nlohmann::json& j) {
-  EvalResult r;
-  r.backend = j.at("backend");
-  r.describe = j.value("describe", "");
-  r.kind = j.value("kind", "attention");
-  r.problem = problem_from_json(j.at("problem"));
-  r.status = j.at("status");
-  r.reason = j.value("reason", "");
-  r.flops = j.value("flops", 0.0);
-  r.gate_s = j.value("gate_s", 0.0);
-  if (j.contains("check") && !j["check"].is_null()) {
-    const auto& c = j["check"];
-    CheckResult cr;
-    cr.config = r.backend;
-    cr.problem = r.problem;
-    cr.pass = c.at("pass");
-    cr.seed = c.value("seed", uint64_t(0));
-    cr.reference = c.value("reference", "");
-    cr.o.max_abs = c.value("o_max_abs", 0.0);
-    cr.o.rel_l2 = c.value("o_rel_l2", 0.0);
-    cr.o.bad = c.value("o_bad", size_t(0));
-    cr.lse.max_abs = c.value("lse_max_abs", 0.0);
-    cr.lse.bad = c.value("lse_bad", size_t(0));
-    cr.deterministic = c.value("deterministic", false);
-    cr.error = c.value("error", "");
-    r.check = cr;
-  }
-  if (j.contains("timing") && !j["timing"].is_null()) {
-    const auto& t = j["timing"];
-    Measurement m;
-    m.samples = t.value("raw_us", std::vector<double>{});
-    m.stats = summarize(m.samples);
-    if (m.samples.empty()) {
-      m.stats.median = t.at("median_us");
-      m.stats.count = t.value("samples", 0);
-    }
-    m.mean_sm_clock_mhz = t.value("mean_sm_clock_mhz", 0.0);
-    m.max_sm_clock_mhz = t.value("max_sm_clock_mhz", 0.0);
-    m.discarded_throttled = t.value("discarded_throttled", 0);
-    m.clock_source = t.value("clock_source", "");
-    m.graph_reps = t.value("graph_reps", 0);
-    m.warning = t.value("warning", "");
-    m.stream_blocked = t.value("stream_blocked", false);
-    m.kernel_trace = t.value("kernel_trace", "");
-    m.kernel_us = t.value("raw_kernel_us", std::vector<double>{});
-    m.kernel_sum_us = t.contains("kernel_sum_us") && t["kernel_sum_us"].is_number() ? t["kernel_sum_us"].get<double>() : 0.0;
-    m.host_overhead_samples = t.value("host_overhead_samples", 0);
-    const std::string stop = t.value("stop", "none");
-    for (auto s : {StopReason::converged, StopReason::plateaued, StopReason::timeout, StopReason::max_samples})
-      if (stop == stop_reason_name(s)) m.stop = s;
-    r.timing = m;
-    if (j.contains("verified") && j["verified"].is_object()) {
-      TimedVerifyReport v;
-      v.mode = j["verified"].value("mode", "bitwise") == "bitwise" ? VerifyMode::bitwise : VerifyMode::tolerance;
-      v.method = j["verified"].value("method", "");
-      v.samples = j["verified"].value("samples", 0);
-      // Files before every-sample checking list the checked samples instead of counting them.
-      v.samples_checked = j["verified"].value("samples_checked", int(j["verified"].value("checked", std::vector<std::string>{}).size()));
-      v.cost_s = j["verified"].value("cost_s", 0.0);
-      r.verified = v;
-    }
-    r.tflops = j.value("tflops", 0.0);
-    r.pct_of_peak = j["pct_of_peak"].is_null() ? 0.0 : j.value("pct_of_peak", 0.0);
-  }
   return r;
 }
 

@@ -11,23 +11,12 @@
 #include "backends/backend.hpp"
 #include "check/checker.hpp"
 #include "check/timed_verify.hpp"
+#include "core/records.hpp"
+#include "core/records_json.hpp"  // the results' JSON
 #include "measure/ceilings.hpp"
 #include "measure/timer.hpp"
 
 namespace attnlab {
-
-struct EvalResult {
-  std::string backend, describe;
-  std::string kind = "attention";  // or "gemm"
-  AttnProblem problem;             // for GEMMs: the attention shape whose QK^T it is
-  std::string status = "ok";       // ok | skipped | failed (gate) | error (threw while running)
-  std::string reason;
-  std::optional<CheckResult> check;
-  std::optional<Measurement> timing;
-  std::optional<TimedVerifyReport> verified;  // how the timed launches were checked (absent: they were not)
-  double flops = 0, tflops = 0, pct_of_peak = 0;
-  double gate_s = 0;  // wall time of the correctness gate (both input sets, determinism, input hashes)
-};
 
 struct EvalOptions {
   MeasureOptions measure;
@@ -40,18 +29,6 @@ EvalResult evaluate_attention(AttentionBackend& b, const CheckCase& inputs, cons
 // QK^T of the attention shape (batch B*H, m Sq, n Sk, k d); checked on sampled rows against CPU fp64.
 EvalResult evaluate_gemm(GemmBackend& g, const AttnProblem& shape, const EvalOptions& opt);
 
-nlohmann::json to_json(const AttnProblem& p);
-nlohmann::json to_json(const CheckResult& r);
-nlohmann::json to_json(const Measurement& m, bool raw_samples = true);
-nlohmann::json to_json(const TimedVerifyReport& v);
-nlohmann::json to_json(const EvalResult& r);
-
-}  // namespace attnlab
-
-namespace attnlab {
-// Inverse of to_json (schema attnlab.result/1): reads what compare.json / bench --json hold.
-AttnProblem problem_from_json(const nlohmann::json& j);
-EvalResult eval_result_from_json(const nlohmann::json& j);
 }  // namespace attnlab
 
 #include "backends/torch_peer.hpp"

@@ -52,14 +52,5 @@ StopReason should_stop(const StopRule& rule, const std::vector<double>& samples,
   return StopReason::none;
 }
 
-const char* stop_reason_name(StopReason r) {
-  switch (r) {
-    case StopReason::converged: return "converged";
-    case StopReason::plateaued: return "plateaued";
-    case StopReason::timeout: return "timeout";
-    case StopReason::max_samples: return "max-samples";
-    default: return "none";
-  }
-}
 
 }  // namespace attnlab

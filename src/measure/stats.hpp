@@ -3,13 +3,9 @@
 // GPU time, then stop once the relative standard deviation is small or no longer improving).
 #include <vector>
 
-namespace attnlab {
+#include "core/records.hpp"  // SampleStats, StopReason
 
-struct SampleStats {
-  int count = 0;
-  double median = 0, min = 0, max = 0, q1 = 0, q3 = 0, mean = 0;
-  double rel_stdev = 0;  // stdev / mean
-};
+namespace attnlab {
 
 SampleStats summarize(std::vector<double> samples);
 
@@ -21,10 +17,8 @@ struct StopRule {
   int max_samples = 100000;
 };
 
-enum class StopReason { none, converged, plateaued, timeout, max_samples };
 // Decides after each sample; `history` holds rel_stdev values seen at earlier checks (plateau test).
 StopReason should_stop(const StopRule& rule, const std::vector<double>& samples, double gpu_time_s,
                        double wall_time_s, std::vector<double>& history);
-const char* stop_reason_name(StopReason r);
 
 }  // namespace attnlab

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "core/records.hpp"  // Measurement
 #include "measure/stats.hpp"
 
 namespace attnlab {
@@ -28,23 +29,6 @@ struct MeasureOptions {
   int graph_reps = 0;  // > 0: time a CUDA graph of this many launches; sample = replay time / reps
   bool block_stream = true;   // hold the stream with a spin kernel while a sample is enqueued
   bool kernel_trace = false;  // CUPTI kernel durations per sample (also on with ATTNLAB_KERNEL_TRACE=1)
-};
-
-struct Measurement {
-  SampleStats stats;            // microseconds
-  std::vector<double> samples;  // raw, microseconds, in order
-  StopReason stop = StopReason::none;
-  std::string warning;          // non-empty when stopped by timeout or the clock could not be read
-  double mean_sm_clock_mhz = 0;  // over kept samples (0 when unknown)
-  double max_sm_clock_mhz = 0;   // the reference for the throttle check
-  int discarded_throttled = 0;
-  std::string clock_source;      // "nvml" or "none"
-  int graph_reps = 0;
-  bool stream_blocked = false;   // every kept sample was enqueued behind the blocking kernel
-  std::string kernel_trace;      // "cupti", "off" or "unavailable: <why>"
-  std::vector<double> kernel_us; // per kept sample: summed kernel durations / graph reps (with the trace)
-  double kernel_sum_us = 0;      // median of kernel_us (0 without the trace)
-  int host_overhead_samples = 0; // kept samples whose event time > kernel sum x 1.15 + 3 µs
 };
 
 // Callbacks around each sample (index counts every sample taken, kept or discarded), both outside the

@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/error.hpp"
-#include "runtime/arch.hpp"
+#include "core/arch.hpp"
 
 namespace attnlab::profile {
 
@@ -14,7 +14,7 @@ int round_up(int x, int unit) { return (x + unit - 1) / unit * unit; }
 }  // namespace
 
 SmLimits SmLimits::for_arch(const std::string& arch) {
-  const ArchInfo& a = arch_info(arch);  // runtime/arch.hpp: the one table
+  const ArchInfo& a = arch_info(arch);  // core/arch.hpp: the one table
   SmLimits s;
   s.arch = arch;
   s.max_threads = a.max_threads_per_sm;

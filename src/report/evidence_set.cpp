@@ -15,7 +15,8 @@
 #include "core/parse.hpp"
 #include "io/json_text.hpp"
 #include "report/svg_text.hpp"
-#include "search/tune_log.hpp"
+#include "core/records_json.hpp"
+#include "store/evo_log.hpp"
 
 namespace attnlab::report {
 
@@ -68,20 +69,19 @@ void load_compare_file(const fs::path& p, CompareData& c, bool tuned, std::vecto
   size_t index = 0;
   for (auto& r : j.at("results")) try {
     ++index;
+    const EvalResult res = eval_result_from_json(r);  // the one reader of a result (core/records_json.hpp)
     CompareRow row;
-    row.backend = str(r, "backend");
+    row.backend = res.backend;
     if (tuned && row.backend != "custom") continue;
     if (tuned) row.backend = "custom (tuned)";
-    row.describe = str(r, "describe");
-    row.kind = str(r, "kind");
-    row.status = str(r, "status");
-    row.tflops = num(r, "tflops");
-    const json& pr = r.at("problem");
-    row.head_dim = int_of(pr, "head_dim");
-    row.seqlen = int_of(pr, "seqlen_k");
-    row.causal = pr.value("causal", false);
-    row.dtype = str(pr, "dtype");
-    if (!std::isfinite(row.tflops)) throw UserError("tflops is not finite");
+    row.describe = res.describe;
+    row.kind = res.kind;
+    row.status = eval_status_name(res.status);
+    row.tflops = res.tflops;
+    row.head_dim = res.problem.head_dim;
+    row.seqlen = res.problem.seqlen_k;
+    row.causal = res.problem.causal;
+    row.dtype = dtype_name(res.problem.dtype);
     c.rows.push_back(row);
   } catch (const std::exception& ex) {  // one bad row is left out, with a warning; the others are drawn
     warnings.push_back(fmt::format("{}: results[{}]: {}; row left out", p.filename().string(), index - 1, ex.what()));
@@ -200,14 +200,19 @@ void load_check(const fs::path& p, const std::string& rel, CheckSummary& c) {
   c.file = rel;
   for (auto& r : rows) {
     ++c.total;
-    if (r.value("pass", false)) {
-      ++c.passed;
-      continue;
+    std::string line;
+    try {
+      const CheckResult cr = check_result_from_json(r);  // the one reader of a check row
+      if (cr.pass) {
+        ++c.passed;
+        continue;
+      }
+      line = fmt::format("{} {} d={} {} Sq={} Sk={}: {}", cr.config, dtype_name(cr.problem.dtype), cr.problem.head_dim,
+                         cr.problem.causal ? "causal" : "non-causal", cr.problem.seqlen_q, cr.problem.seqlen_k, cr.error);
+    } catch (const std::exception& ex) {
+      line = fmt::format("row {}: unreadable ({})", c.total - 1, ex.what());
     }
-    if (c.failures.size() < 10)
-      c.failures.push_back(fmt::format("{} {} d={} {} Sq={} Sk={}: {}", str(r, "config"), str(r, "dtype"),
-                                       format_number(num(r, "head_dim")), r.value("causal", false) ? "causal" : "non-causal",
-                                       format_number(num(r, "seqlen_q")), format_number(num(r, "seqlen_k")), str(r, "error")));
+    if (c.failures.size() < 10) c.failures.push_back(line);
   }
 }
 }  // namespace

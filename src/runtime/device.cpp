@@ -1,7 +1,6 @@
 #include "runtime/device.hpp"
 
 #include <cuda_runtime_api.h>
-#include <nvrtc.h>
 
 #include <fmt/format.h>
 
@@ -60,12 +59,6 @@ DeviceInfo require_device(int ordinal) {
   if (!d) throw UserError("no CUDA device: " + why);
   ATTN_CUDA(cudaSetDevice(ordinal));
   return *d;
-}
-
-int nvrtc_version() {
-  int major = 0, minor = 0;
-  nvrtcVersion(&major, &minor);
-  return major * 1000 + minor * 10;
 }
 
 }  // namespace attnlab

@@ -28,6 +28,5 @@ struct DeviceInfo {
 std::optional<DeviceInfo> query_device(int ordinal = 0, std::string* why = nullptr);
 // Throws UserError("no CUDA device: <reason>") when there is none.
 DeviceInfo require_device(int ordinal = 0);
-int nvrtc_version();  // e.g. 13000
 
 }  // namespace attnlab

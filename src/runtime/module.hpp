@@ -7,7 +7,7 @@
 #include <string>
 
 #include "runtime/driver_api.hpp"
-#include "runtime/nvrtc_compiler.hpp"
+#include "runtime/cubin.hpp"
 
 namespace attnlab {
 

@@ -179,4 +179,10 @@ std::string embedded_kernels_hash() {
   }();
   return h;
 }
+int nvrtc_version() {
+  int major = 0, minor = 0;
+  nvrtcVersion(&major, &minor);
+  return major * 1000 + minor * 10;
+}
+
 }  // namespace attnlab

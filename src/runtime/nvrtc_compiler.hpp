@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/cubin.hpp"
 #include "runtime/kernel_cache.hpp"  // kernel_cache_dir()
 
 namespace attnlab {
@@ -25,24 +26,6 @@ struct CompileRequest {
 // the proposer).
 inline constexpr size_t kUntrustedLogLimit = 2000;
 
-// From the ptxas report (--ptxas-options=-v).
-struct KernelResources {
-  int registers = -1;
-  int static_smem = 0;
-  int stack_frame = 0;
-  int spill_stores = 0;
-  int spill_loads = 0;
-  int barriers = 0;
-};
-
-struct CompiledKernel {
-  std::string key;    // 32 hex digits
-  std::string cubin;  // bytes
-  std::string log;    // NVRTC + ptxas log
-  KernelResources resources;
-  bool from_cache = false;
-};
-
 class CompileError : public std::runtime_error {
  public:
   CompileError(const std::string& what, std::string log) : std::runtime_error(what), log_(std::move(log)) {}
@@ -57,5 +40,7 @@ std::vector<std::string> nvrtc_options(const CompileRequest& req);  // what NVRT
 KernelResources parse_ptxas_report(const std::string& log);
 std::string cache_key(const CompileRequest& req);
 bool is_supported_arch(const std::string& arch);  // sm_80, sm_86, sm_89, sm_90, sm_90a, sm_100a ...
+
+int nvrtc_version();  // 12080 for 12.8
 
 }  // namespace attnlab

@@ -6,23 +6,10 @@
 #include <string>
 #include <vector>
 
-#include "backends/custom/tile_config.hpp"
+#include "store/evaluation.hpp"  // the record
 
 namespace attnlab {
 
-struct Evaluation {
-  TileConfig config;
-  std::string source_hash;   // content hash of the kernel sources (+ proposer source, if any)
-  bool compiled = false;
-  int registers = -1, spill_bytes = 0, smem_bytes = 0;
-  bool correct = false;      // passed the gate
-  double max_error = 0;      // worst O max-abs error over the gate's shapes
-  double median_us = 0;      // on the target shape; 0 when not timed
-  double tflops = 0;         // fitness (0 when failed)
-  double speedup_vs_cudnn = 0;  // median_cudnn / median_us on the target shape (0 when unknown)
-  std::string error;         // compile log excerpt, gate failure or fault
-  bool ok() const { return compiled && correct && tflops > 0; }
-};
 
 class Evaluator {
  public:

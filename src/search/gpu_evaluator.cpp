@@ -52,7 +52,7 @@ InProcessEvaluator::InProcessEvaluator(const GpuEvalOptions& opt) : impl_(std::m
     EvalOptions eo;
     eo.measure.stop.max_time_s = opt.max_time_s;
     EvalResult r = evaluate_attention(*cudnn, *impl_->target, eo);
-    if (r.status == "ok") cudnn_us_ = r.timing->stats.median;
+    if (r.ok()) cudnn_us_ = r.timing->stats.median;
   } catch (const std::exception&) {
     cudnn_us_ = 0;  // not built or unsupported: speedup stays unknown (0)
   }
@@ -127,7 +127,7 @@ Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string
   const auto gate_t0 = clock_type::now();
   int launches = 0;
   for (const CheckCase* c : {impl_->tail.get(), impl_->tail_causal.get()}) {
-    CheckResult r = c->check(*k);
+    CheckResult r = check_kernel(*c, *k);
     launches += CheckCase::kInputSets + 1;
     e.max_error = std::max(e.max_error, r.o.max_abs);
     if (!r.pass) {
@@ -148,10 +148,9 @@ Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string
   KernelBackend backend(*k);
   EvalResult r = evaluate_attention(backend, *impl_->target, eo);
   if (r.check) e.max_error = std::max(e.max_error, r.check->o.max_abs);
-  if (r.status != "ok") {
-    e.error = r.reason.empty() ? r.status : r.reason;
-    if (r.status == "failed" && r.check && !r.check->pass && r.reason.rfind("check failed", 0) == 0)
-      e.error = "gate failed on " + p.describe() + ": " + r.reason;
+  if (!r.ok()) {
+    e.error = r.reason.empty() ? eval_status_name(r.status) : r.reason;
+    if (r.gate_failed()) e.error = "gate failed on " + p.describe() + ": " + r.reason;
     return e;
   }
   e.correct = true;

@@ -10,14 +10,9 @@
 #include "io/atomic_file.hpp"
 #include "search/evaluation.hpp"
 #include "search/strategies/strategy.hpp"
+#include "store/evo_log.hpp"  // the row format and its reader
 
 namespace attnlab {
-
-// Columns: generation,config,compiled,registers,spill_bytes,correct,max_error,median_us,tflops,
-// speedup_vs_cudnn,source_file,error. Doubles with 17 significant digits so replay from the CSV is
-// exact; source_file and error are quoted (RFC 4180).
-std::string evo_log_header();
-std::string evo_log_row(int generation, const Evaluation& e, const std::string& source_file = "");
 
 class EvoLogWriter {
  public:
@@ -30,9 +25,6 @@ class EvoLogWriter {
  private:
   LogFile out_;
 };
-
-// Inverse of the writer (for replay): UserError on a missing file, wrong header or malformed row.
-std::vector<Trial> read_evo_log(const std::string& path);
 
 // {"schema":"attnlab.evo_best/1","environment":env,"strategy","evaluations","successful",
 //  "top":[{"rank","config","source_file","generation","tflops","median_us","speedup_vs_cudnn",

@@ -45,49 +45,6 @@ const Trial* History::best() const {
   return best;
 }
 
-nlohmann::json evaluation_to_json(const Evaluation& e) {
-  return {{"config", e.config.name()}, {"source_hash", e.source_hash}, {"compiled", e.compiled},
-          {"registers", e.registers},  {"spill_bytes", e.spill_bytes}, {"smem_bytes", e.smem_bytes},
-          {"correct", e.correct},      {"max_error", e.max_error},     {"median_us", e.median_us},
-          {"tflops", e.tflops},        {"speedup_vs_cudnn", e.speedup_vs_cudnn}, {"error", e.error}};
-}
-
-namespace {
-// A numeric field of a record: finite (JSON has no inf, but 1e999 parses as one), a whole number in
-// [lo, hi] for the integer fields; UserError naming the field otherwise.
-double number_field(const nlohmann::json& j, const char* key, double fallback) {
-  if (!j.contains(key)) return fallback;
-  const auto& v = j.at(key);
-  if (!v.is_number() || !std::isfinite(v.get<double>()))
-    throw UserError(fmt::format("{}: {} is not a finite number", key, quote_for_message(json_text(v))));
-  return v.get<double>();
-}
-int int_field(const nlohmann::json& j, const char* key, int fallback, int lo) {
-  return int(integer_value(number_field(j, key, fallback), key, lo, INT32_MAX));
-}
-}  // namespace
-
-Evaluation evaluation_from_json(const nlohmann::json& j) {
-  try {
-    Evaluation e;
-    e.config = TileConfig::parse(j.at("config").get<std::string>());
-    e.source_hash = j.value("source_hash", "");
-    e.compiled = j.value("compiled", false);
-    e.registers = int_field(j, "registers", -1, -1);
-    e.spill_bytes = int_field(j, "spill_bytes", 0, 0);
-    e.smem_bytes = int_field(j, "smem_bytes", 0, 0);
-    e.correct = j.value("correct", false);
-    e.max_error = number_field(j, "max_error", 0.0);
-    e.median_us = number_field(j, "median_us", 0.0);
-    e.tflops = number_field(j, "tflops", 0.0);
-    e.speedup_vs_cudnn = number_field(j, "speedup_vs_cudnn", 0.0);
-    e.error = j.value("error", "");
-    return e;
-  } catch (const nlohmann::json::exception& ex) {
-    throw UserError(std::string("malformed evaluation record: ") + readable_reason(ex));
-  }
-}
-
 nlohmann::json history_to_json(const History& h) {
   nlohmann::json out = nlohmann::json::array();
   for (auto& t : h.trials())
@@ -98,7 +55,7 @@ nlohmann::json history_to_json(const History& h) {
 History history_from_json(const nlohmann::json& j) {
   History h;
   try {
-    for (auto& t : j) h.add({int_field(t, "generation", -1, 0), t.value("source_file", ""), evaluation_from_json(t.at("eval"))});
+    for (auto& t : j) h.add({json_int(t, "generation", -1, 0), t.value("source_file", ""), evaluation_from_json(t.at("eval"))});
   } catch (const nlohmann::json::exception& ex) {
     throw UserError(std::string("malformed history: ") + ex.what());
   } catch (const std::logic_error& ex) {

@@ -175,47 +175,4 @@ std::optional<nlohmann::json> ResultsDb::load_checkpoint(const std::string& run_
   return parse_json_text(s.text(0), fmt::format("{}: checkpoint {}", db_name(db_.get()), quote_for_message(run_id)));
 }
 
-std::vector<Evaluation> CachedEvaluator::evaluate(const std::vector<TileConfig>& configs) {
-  std::vector<Evaluation> out(configs.size());
-  std::vector<size_t> missing;
-  std::vector<TileConfig> todo;
-  for (size_t i = 0; i < configs.size(); ++i) {
-    std::optional<Evaluation> hit;
-    if (!fresh_) hit = db_.find(ctx_, configs[i]);
-    if (hit) {
-      out[i] = std::move(*hit);
-      ++hits_;
-    } else {
-      missing.push_back(i);
-      todo.push_back(configs[i]);
-    }
-  }
-  if (todo.empty()) return out;
-  auto fresh = inner_.evaluate(todo);
-  if (fresh.size() != todo.size()) throw std::logic_error("evaluator returned a different number of evaluations");
-  for (size_t j = 0; j < fresh.size(); ++j) {
-    db_.put(ctx_, fresh[j]);
-    out[missing[j]] = std::move(fresh[j]);
-    ++misses_;
-  }
-  return out;
-}
-
-std::vector<Evaluation> CachedEvaluator::evaluate_sources(const std::vector<Candidate>& candidates) {
-  std::vector<Evaluation> out;
-  if (auto* inner = dynamic_cast<SourceEvaluator*>(&inner_)) {
-    out = inner->evaluate_sources(candidates);
-    for (auto& e : out) db_.put(ctx_, e);  // keyed by e.source_hash (the variant's own)
-    misses_ += int(out.size());
-    return out;
-  }
-  for (auto& c : candidates) {
-    Evaluation e;
-    e.config = c.config;
-    e.error = "this evaluator does not accept source candidates";
-    out.push_back(e);
-  }
-  return out;
-}
-
 }  // namespace attnlab

@@ -38,7 +38,6 @@
 #include <vector>
 
 #include "backends/builtin.hpp"
-#include "measure/environment.hpp"
 #include "core/error.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/device.hpp"
@@ -311,7 +310,7 @@ void register_cudnn_backend(BackendRegistry& r) {
   // The cuDNN that is actually loaded (LD_LIBRARY_PATH may point elsewhere than the build's) goes into
   // every evidence file's environment.
   const int64_t v = cudnn_runtime_version();
-  record_library_version("cudnn", fmt::format("{}.{}.{}", v / 10000, (v / 100) % 100, v % 100));
+  r.library_versions["cudnn"] = fmt::format("{}.{}.{}", v / 10000, (v / 100) % 100, v % 100);
   r.attention["cudnn"] = [](const std::string& opts) -> std::unique_ptr<AttentionBackend> {
     if (!opts.empty() && opts != "autotune" && opts != "heuristic")
       throw UserError(fmt::format("the cudnn backend takes the option 'autotune' (the default) or 'heuristic' (got '{}')", opts));

@@ -6,7 +6,7 @@
 
 #include "backends/custom/family.hpp"
 #include "core/error.hpp"
-#include "runtime/arch.hpp"
+#include "core/arch.hpp"
 
 namespace attnlab {
 

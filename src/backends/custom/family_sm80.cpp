@@ -4,7 +4,7 @@
 #include <fmt/format.h>
 
 #include "backends/custom/family.hpp"
-#include "backends/custom/flash_kernel.hpp"
+#include "backends/custom/sm80_knobs.hpp"
 #include "core/error.hpp"
 #include "core/problem.hpp"
 
@@ -12,14 +12,8 @@ namespace attnlab {
 
 namespace {
 
-// The knobs in declaration order (FamilySpec::knobs below), read from a config of this family.
-struct Knobs {
-  int block_m, block_n, num_warps, stages;
-  bool swizzle, q_in_regs;
-  explicit Knobs(const TileConfig& c)
-      : block_m(c.knobs.at(0)), block_n(c.knobs.at(1)), num_warps(c.knobs.at(2)), stages(c.knobs.at(3)),
-        swizzle(c.knobs.at(4) != 0), q_in_regs(c.knobs.at(5) != 0) {}
-};
+using sm80_family::Knobs;
+
 
 std::string name(const TileConfig& cfg) {
   const Knobs c(cfg);
@@ -79,23 +73,6 @@ std::string instantiation(const TileConfig& cfg, DType dtype, int head_dim) {
                      c.q_in_regs ? "true" : "false");
 }
 
-bool resident_grid(const TileConfig&) { return false; }
-
-// One CTA per (m-block, head, batch) tile.
-LaunchDims launch_shape(const TileConfig& cfg, const AttnProblem& p, long long) {
-  const long long m_blocks = (p.seqlen_q + tile_rows(cfg) - 1) / tile_rows(cfg);
-  if (m_blocks > INT32_MAX) throw UserError(fmt::format("{} query tiles exceed the grid's x range", m_blocks));
-  return {dim3(unsigned(m_blocks), unsigned(p.heads), unsigned(p.batch))};
-}
-
-size_t workspace_bytes(const TileConfig&) { return 0; }
-
-KernelArgs kernel_args(const TileConfig&, const AttnProblem& p, const AttnTensors& t, const LaunchExtras& x) {
-  FlashFwdParams params = make_flash_params(p, t);
-  params.micro_cycles = x.micro_cycles;
-  return KernelArgs::of(params);
-}
-
 std::vector<const char*> default_prefs(int head_dim, bool /*causal*/, int64_t /*seqlen_k*/) {
   // The fastest non-spilling tile measured on the H100 (docs/perf-notes.md), then smaller tiles for
   // architectures with less shared memory.
@@ -129,10 +106,6 @@ const FamilySpec& sm80_family_spec() {
       "attnlab::sm80::flash_fwd",
       "FlashFwdParams",
       0,
-      resident_grid,
-      launch_shape,
-      workspace_bytes,
-      kernel_args,
       default_prefs};
   return spec;
 }

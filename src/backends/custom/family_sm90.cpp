@@ -5,7 +5,7 @@
 #include <fmt/format.h>
 
 #include "backends/custom/family.hpp"
-#include "backends/custom/sm90_params.hpp"
+#include "backends/custom/sm90_knobs.hpp"
 #include "core/error.hpp"
 #include "core/problem.hpp"
 
@@ -13,15 +13,8 @@ namespace attnlab {
 
 namespace {
 
-// The knobs in declaration order (FamilySpec::knobs below), read from a config of this family.
-struct Knobs {
-  int block_m, block_n, stages;
-  bool pingpong, overlap, persistent;
-  int cluster;
-  explicit Knobs(const TileConfig& c)
-      : block_m(c.knobs.at(0)), block_n(c.knobs.at(1)), stages(c.knobs.at(2)), pingpong(c.knobs.at(3) != 0),
-        overlap(c.knobs.at(4) != 0), persistent(c.knobs.at(5) != 0), cluster(c.knobs.at(6)) {}
-};
+using sm90_family::Knobs;
+
 
 int consumers(const Knobs& c) { return c.block_m / 64; }
 
@@ -96,35 +89,6 @@ std::string instantiation(const TileConfig& cfg, DType dtype, int head_dim) {
                      consumers(c), c.block_n, c.stages, b(c.pingpong), b(c.overlap), b(c.persistent), c.cluster);
 }
 
-bool resident_grid(const TileConfig& c) { return Knobs(c).persistent; }
-
-// Grid scheduler: one CTA per (m-block, head, batch) tile, grid.x padded up to a multiple of the cluster size
-// (cluster=2: a padded CTA's m-block is past the end; it loads its half of the K/V blocks for its peer and writes
-// nothing). Persistent: one CTA per resident slot, at most one per tile.
-LaunchDims launch_shape(const TileConfig& cfg, const AttnProblem& p, long long resident_slots) {
-  const Knobs c(cfg);
-  const long long m_blocks = (p.seqlen_q + c.block_m - 1) / c.block_m;
-  if (c.persistent) {
-    if (resident_slots < 1) throw std::logic_error("launch_dims: a persistent config needs the resident CTA slots");
-    const long long tiles = m_blocks * p.heads * p.batch;
-    return {dim3(unsigned(std::min(resident_slots, tiles)), 1, 1)};
-  }
-  if (c.cluster < 1) throw std::logic_error("launch_dims: cluster size < 1");
-  const long long grid_x = (m_blocks + c.cluster - 1) / c.cluster * c.cluster;
-  if (grid_x > INT32_MAX) throw UserError(fmt::format("{} query tiles exceed the grid's x range", grid_x));
-  return {dim3(unsigned(grid_x), unsigned(p.heads), unsigned(p.batch)), dim3(unsigned(c.cluster), 1, 1)};
-}
-
-// Persistent: the dynamic tile counter (two ints; kernels/sm90/scheduler.cuh), zero between launches.
-size_t workspace_bytes(const TileConfig& c) { return Knobs(c).persistent ? 2 * sizeof(int) : 0; }
-
-KernelArgs kernel_args(const TileConfig& cfg, const AttnProblem& p, const AttnTensors& t, const LaunchExtras& x) {
-  Sm90FwdParams params = make_sm90_params(p, t, cfg);
-  params.base.micro_cycles = x.micro_cycles;
-  params.tile_counter = static_cast<int*>(x.workspace);  // null unless persistent
-  return KernelArgs::of(params);
-}
-
 // Measured on the H100 (docs/perf-notes.md "sm90 family" and v5, evidence/h100/tune_sm90/, evidence/h100/qbuf/,
 // evidence/h100/dynsched/: every cell of the compare grid, grid vs persistent, one run each). Persistent CTAs (two Q
 // buffers: the next tile's Q loads under the current one; causal tiles handed out dynamically) win where tiles are
@@ -172,10 +136,6 @@ const FamilySpec& sm90_family_spec() {
       "attnlab::sm90::flash_fwd",
       "Sm90FwdParams",
       1,
-      resident_grid,
-      launch_shape,
-      workspace_bytes,
-      kernel_args,
       default_prefs};
   return spec;
 }

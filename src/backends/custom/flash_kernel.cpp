@@ -70,28 +70,6 @@ std::vector<std::string> precompile(const std::vector<CompileJob>& jobs, const s
   return errors;
 }
 
-FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t) {
-  FlashFwdParams f{};
-  f.q = t.q;
-  f.k = t.k;
-  f.v = t.v;
-  f.o = t.o;
-  f.lse = t.lse;
-  const int d = p.head_dim;
-  f.q_row_stride = f.o_row_stride = p.heads * d;
-  f.k_row_stride = f.v_row_stride = p.heads_k * d;
-  f.q_head_stride = f.o_head_stride = f.k_head_stride = f.v_head_stride = d;
-  f.q_batch_stride = f.o_batch_stride = (long long)p.seqlen_q * p.heads * d;
-  f.k_batch_stride = f.v_batch_stride = (long long)p.seqlen_k * p.heads_k * d;
-  f.seqlen_q = p.seqlen_q;
-  f.seqlen_k = p.seqlen_k;
-  f.heads = p.heads;
-  f.heads_per_kv = p.heads / p.heads_k;
-  f.scale = p.scale();
-  f.scale_log2 = float(double(p.scale()) * M_LOG2E);
-  f.causal = p.causal ? 1 : 0;
-  return f;
-}
 
 FlashKernel::FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch, FlashVariant variant,
                          const std::string& kernel_source)
@@ -104,7 +82,7 @@ FlashKernel::FlashKernel(const TileConfig& cfg, DType dtype, int head_dim, const
   int dev = 0;
   ATTN_CUDA(cudaGetDevice(&dev));
   ATTN_CUDA(cudaDeviceGetAttribute(&sm_count_, cudaDevAttrMultiProcessorCount, dev));
-  if (const size_t bytes = family_spec(cfg_.family).workspace_bytes(cfg_)) {
+  if (const size_t bytes = family_launch(cfg_.family).workspace_bytes(cfg_)) {
     workspace_ = DeviceBuffer(bytes);
     workspace_.fill_bytes(0);
   }
@@ -121,7 +99,7 @@ void FlashKernel::run(const AttnProblem& p, const AttnTensors& t, cudaStream_t s
   if (p.dtype != dtype_ || p.head_dim != head_dim_)
     throw UserError(fmt::format("kernel compiled for {} d={} cannot run {}", dtype_name(dtype_), head_dim_, p.describe()));
   if (!t.q || !t.k || !t.v || !t.o || !t.lse) throw UserError("attention call with a null tensor pointer");
-  const FamilySpec& f = family_spec(cfg_.family);
+  const FamilyLaunch& f = family_launch(cfg_.family);
   const LaunchDims dims =
       launch_dims(cfg_, p, f.resident_grid(cfg_) ? (long long)sm_count_ * std::max(1, max_active_ctas_per_sm()) : 0);
   KernelArgs args = f.kernel_args(cfg_, p, t, {micro_cycles, workspace_.get()});
@@ -129,8 +107,9 @@ void FlashKernel::run(const AttnProblem& p, const AttnTensors& t, cudaStream_t s
   kernel_->launch(dims.grid, dim3(cfg_.threads()), cfg_.smem_bytes(head_dim_), stream, params, dims.cluster);
 }
 
-LaunchDims launch_dims(const TileConfig& cfg, const AttnProblem& p, long long resident_slots) {
-  return family_spec(cfg.family).launch_dims(cfg, p, resident_slots);
+
+CheckResult check_kernel(const CheckCase& c, const FlashKernel& k) {
+  return c.check(k.config().name(), [&k](const AttnProblem& p, const AttnTensors& t, cudaStream_t s) { k.run(p, t, s); });
 }
 
 }  // namespace attnlab

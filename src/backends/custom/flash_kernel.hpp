@@ -8,7 +8,10 @@
 #include <vector>
 
 #include "backends/custom/family.hpp"
+#include "backends/custom/family_launch.hpp"
+#include "backends/custom/flash_params.hpp"
 #include "backends/custom/tile_config.hpp"
+#include "check/checker.hpp"
 #include "common/params.cuh"
 #include "core/problem.hpp"
 #include "core/tensors.hpp"
@@ -32,7 +35,6 @@ std::string flash_entry_source(const TileConfig& cfg, DType dtype, int head_dim,
 // Throws UserError when the config violates a constraint for (head_dim, arch), CompileError on NVRTC failure.
 CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, const std::string& arch,
                              FlashVariant v = FlashVariant::full, const std::string& kernel_source = "");
-FlashFwdParams make_flash_params(const AttnProblem& p, const AttnTensors& t);
 
 // Compiles many kernels on a thread pool (one NVRTC compilation per thread) so later FlashKernel
 // constructions hit the on-disk cache. Returns one error text per job ("" when it compiled).
@@ -44,9 +46,7 @@ struct CompileJob {
 };
 std::vector<std::string> precompile(const std::vector<CompileJob>& jobs, const std::string& arch, unsigned threads = 0);
 
-// The grid and thread-block-cluster shape of one launch: the family's (FamilySpec::launch_dims). resident_slots
-// (SMs x CTAs per SM) is used only by configs whose grid is sized by the GPU (FamilySpec::resident_grid).
-LaunchDims launch_dims(const TileConfig& cfg, const AttnProblem& p, long long resident_slots = 0);
+
 
 // A config compiled and loaded for one (dtype, head_dim) on the current device.
 class FlashKernel {
@@ -74,5 +74,8 @@ class FlashKernel {
   // on two streams.
   DeviceBuffer workspace_;
 };
+
+// The gate (check/checker.hpp) of a compiled kernel on a case.
+CheckResult check_kernel(const CheckCase& c, const FlashKernel& k);
 
 }  // namespace attnlab

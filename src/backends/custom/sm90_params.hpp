@@ -2,7 +2,8 @@
 // Host side of the sm90 family's arguments: the four TMA tensor maps (Q, K, V loads; O store) encoded
 // with cuTensorMapEncodeTiled for one problem and set of tensors, and the tile count. K/V boxes are BLOCK_N rows,
 // or BLOCK_N / cluster rows with a cluster (each CTA loads its share of a block, multicast).
-#include "backends/custom/flash_kernel.hpp"
+#include "backends/custom/flash_params.hpp"
+#include "backends/custom/tile_config.hpp"
 
 namespace attnlab {
 

@@ -8,7 +8,7 @@
 #include "backends/custom/family.hpp"
 #include "core/error.hpp"
 #include "core/problem.hpp"
-#include "runtime/arch.hpp"
+#include "core/arch.hpp"
 
 namespace attnlab {
 

@@ -27,7 +27,7 @@ Family parse_family(const std::string& s);  // UserError otherwise
 std::vector<Family> all_families();
 std::string family_names();                 // "sm80, sm90"
 
-// Limits of a target architecture that decide whether a config can run there (runtime/arch.hpp's table;
+// Limits of a target architecture that decide whether a config can run there (core/arch.hpp's table;
 // smem_optin may come from the device instead).
 struct ArchLimits {
   std::string arch;        // "sm_90a"

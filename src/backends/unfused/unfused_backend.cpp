@@ -23,6 +23,7 @@
 #include "runtime/device.hpp"
 #include "runtime/device_buffer.hpp"
 #include "runtime/module.hpp"
+#include "runtime/nvrtc_compiler.hpp"
 #include "unfused/softmax_params.cuh"
 
 namespace attnlab {

@@ -49,12 +49,6 @@ class SourceEvaluator {
   virtual std::vector<Evaluation> evaluate_sources(const std::vector<Candidate>& candidates) = 0;
 };
 
-struct Trial {
-  int generation = 0;
-  std::string source_file;  // empty for config candidates
-  Evaluation eval;
-  std::string key() const { return Candidate{eval.config, source_file, {}}.key(); }
-};
 
 // Fitness of one evaluation: TFLOP/s, 0 for anything that failed.
 inline double fitness(const Evaluation& e) { return e.ok() ? e.tflops : 0.0; }
@@ -78,8 +72,6 @@ class History {
 };
 
 // JSON forms used by checkpoints, replay files and the proposer protocol. Lossless (doubles round trip).
-nlohmann::json evaluation_to_json(const Evaluation& e);
-Evaluation evaluation_from_json(const nlohmann::json& j);  // UserError on a malformed record
 nlohmann::json history_to_json(const History& h);
 History history_from_json(const nlohmann::json& j);
 

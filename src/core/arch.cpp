@@ -1,4 +1,4 @@
-#include "runtime/arch.hpp"
+#include "core/arch.hpp"
 
 #include "core/error.hpp"
 
