@@ -283,8 +283,8 @@ std::optional<std::string> find_torch_peer_script(std::string* why) {
     return std::nullopt;
   }
   std::vector<fs::path> candidates;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) candidates.push_back(exe.parent_path() / ".." / "scripts" / "torch_peer.py");
+  const fs::path exe = self_executable();
+  if (exe.is_absolute()) candidates.push_back(exe.parent_path() / ".." / "scripts" / "torch_peer.py");
   candidates.push_back(fs::path("scripts") / "torch_peer.py");
   std::string looked;
   for (const auto& p : candidates) {

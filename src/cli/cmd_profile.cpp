@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "cli/commands.hpp"
+#include "core/process.hpp"
 #include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
@@ -68,7 +69,7 @@ void add_profile(CLI::App& app) {
     req.db = o->db;
     req.ceilings = !o->no_ceilings;
     req.timeout_s = o->timeout;
-    const auto r = profile::run_profile(req, std::filesystem::read_symlink("/proc/self/exe").string());
+    const auto r = profile::run_profile(req, self_executable());
     profile::print_profile(r, stdout);
   });
 

@@ -5,11 +5,13 @@
 
 #include <cctype>
 #include <filesystem>
+#include <iostream>
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
+#include "core/process.hpp"
 #include "core/parse.hpp"
 #include "io/atomic_file.hpp"
 #include "io/json_text.hpp"
@@ -158,7 +160,7 @@ void profile_top(const Opts& o, const AttnProblem& p) {
   base.metric_set = o.profile_metrics;
   base.out_dir = (fs::path(o.out_dir) / "profile").string();
   base.db = o.db;
-  const std::string self = fs::read_symlink("/proc/self/exe").string();
+  const std::string self = self_executable();
   const int n = profile::profile_finalists(best, o.profile_top, base, [&](const profile::ProfileRequest& r) {
     auto res = profile::run_profile(r, self);
     profile::print_profile(res, stdout);
@@ -300,18 +302,10 @@ void add_tune(CLI::App& app) {
     else run_tune(*o, p);
   });
 
+  // The worker of search/eval_runner.hpp: its settings arrive as the first line on stdin (eval_protocol.hpp).
   auto* worker = app.add_subcommand("eval-worker", "")->group("");  // hidden from --help
-  auto w = std::make_shared<Opts>();
-  worker->add_option("--shape", w->shape);
-  worker->add_option("--heads-k", w->heads_k);
-  worker->add_flag("--causal", w->causal);
-  worker->add_option("--dtype", w->dtype);
-  worker->add_option("--max-time", w->max_time);
-  worker->callback([w] {
-    GpuEvalOptions go;
-    go.target = target_of(*w);
-    go.max_time_s = w->max_time;
-    const int rc = run_eval_worker(go);
+  worker->callback([] {
+    const int rc = run_eval_worker(std::cin, std::cout);
     if (rc != 0) throw CLI::RuntimeError(rc);
   });
 

@@ -345,4 +345,13 @@ ProcessResult ChildProcess::wait() {
   return r;
 }
 
+std::string self_executable() {
+  static const std::string path = [] {
+    std::error_code ec;
+    auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+    return ec ? std::string("attnlab") : p.string();
+  }();
+  return path;
+}
+
 }  // namespace attnlab

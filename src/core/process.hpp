@@ -73,4 +73,10 @@ class ChildProcess {
   std::optional<int> status_;
 };
 
+// The path of the running executable, resolved once (/proc/self/exe; "attnlab" when it cannot be read):
+// what attnlab runs its own subcommands with (eval worker, sanitize-run, evidence steps, profile), and
+// where it looks for the files it ships beside itself. A child under a wrapper (compute-sanitizer, ncu)
+// must be given this path, never /proc/self/exe, which would name the wrapper.
+std::string self_executable();
+
 }  // namespace attnlab

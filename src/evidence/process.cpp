@@ -4,12 +4,6 @@
 
 namespace attnlab {
 
-std::string self_executable() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? std::string("attnlab") : p.string();
-}
-
 std::string quote_command(const std::vector<std::string>& argv) {
   std::string out;
   for (auto& a : argv) {

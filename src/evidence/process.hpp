@@ -4,10 +4,9 @@
 #include <string>
 #include <vector>
 
-namespace attnlab {
+#include "core/process.hpp"  // self_executable
 
-// The path of the running executable (/proc/self/exe), for running attnlab's own subcommands.
-std::string self_executable();
+namespace attnlab {
 
 // Shell-style quoting of argv for display and the manifest ("a b" -> 'a b').
 std::string quote_command(const std::vector<std::string>& argv);

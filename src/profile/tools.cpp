@@ -1,5 +1,7 @@
 #include "profile/tools.hpp"
 
+#include "core/process.hpp"
+
 #include <unistd.h>
 
 #include <cstdlib>
@@ -41,8 +43,8 @@ std::vector<std::string> cuda_tool_dirs() {
   for (const char* v : {"CUDA_HOME", "CUDA_PATH"})
     if (const char* d = std::getenv(v); d && *d) dirs.push_back(std::string(d) + "/bin");
   std::error_code ec;
-  const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec)
+  const fs::path exe = self_executable();
+  if (exe.is_absolute())
     for (fs::path up = exe.parent_path(); !up.empty() && up != up.root_path(); up = up.parent_path())
       if (fs::exists(up / ".deps/py/nvidia/cu13/bin", ec)) {
         dirs.push_back((up / ".deps/py/nvidia/cu13/bin").string());

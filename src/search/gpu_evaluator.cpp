@@ -23,6 +23,7 @@
 #include "runtime/device.hpp"
 #include "runtime/embedded_kernels.hpp"
 #include "runtime/hash.hpp"
+#include "search/eval_runner.hpp"
 #include "search/sanitize_candidate.hpp"
 #include "search/strategies/strategy.hpp"
 
@@ -121,7 +122,7 @@ Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string
   e.compiled = true;
   e.registers = k->compiled().resources.registers;
   e.spill_bytes = k->compiled().resources.spill_stores;
-  if (progress) progress({{"progress", "compiled"}});
+  if (progress) progress("compiled", gate_time_limit_s(impl_->opt, cudnn_us_));
   // The gate on the small shapes with tails (each on two input sets); the target shape is gated by
   // evaluate_attention below, which then times it with every verified launch.
   const auto gate_t0 = clock_type::now();
@@ -141,8 +142,7 @@ Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string
   const double gate_work = double(impl_->tail->problem().flops()) + impl_->tail_causal->problem().flops();
   const double gate_wall_per_launch_s = seconds_since(gate_t0) / launches * p.flops() / (gate_work / 2);
   if (progress)
-    progress({{"progress", "gated"},
-              {"timing_limit_s", timing_time_limit_s(impl_->opt, target_kernel_estimate_s(cudnn_us_, gate_wall_per_launch_s))}});
+    progress("gated", timing_time_limit_s(impl_->opt, target_kernel_estimate_s(cudnn_us_, gate_wall_per_launch_s)));
   EvalOptions eo;
   eo.measure.stop.max_time_s = impl_->opt.max_time_s;
   KernelBackend backend(*k);
@@ -160,117 +160,71 @@ Evaluation InProcessEvaluator::evaluate(const TileConfig& cfg, const std::string
   return e;
 }
 
-int run_eval_worker(const GpuEvalOptions& opt) {
-  InProcessEvaluator ev(opt);
-  std::cout << json_text(nlohmann::json{{"ready", true}, {"cudnn_us", ev.cudnn_median_us()}}) << std::endl;
-  auto progress = [](const nlohmann::json& j) { std::cout << json_text(j) << std::endl; };
-  std::string line;
-  while (std::getline(std::cin, line)) {
-    if (line.empty()) continue;
-    const auto req = nlohmann::json::parse(line);
-    const TileConfig cfg = TileConfig::parse(req.at("config").get<std::string>());
-    const std::string source_file = req.value("source_file", "");
+Evaluation InProcessRunner::run(const EvalRequest& r) {
+  try {
+    return ev_.evaluate(r.config, r.source_text);
+  } catch (const std::exception& ex) {
     Evaluation e;
+    e.config = r.config;
+    e.source_hash = request_source_hash(r);
+    e.error = ex.what();
+    cudaGetLastError();
+    return e;
+  }
+}
+
+int run_eval_worker(std::istream& in, std::ostream& out) {
+  std::string line;
+  if (!std::getline(in, line)) return 2;
+  const EvalSession session = session_from_json(parse_json_text(line, "eval worker session"));
+  InProcessEvaluator ev(session.options);
+  out << json_text(nlohmann::json{{"ready", true}, {"cudnn_us", ev.cudnn_median_us()}}) << std::endl;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    const EvalRequest req = request_from_json(parse_json_text(line, "eval worker request"));
+    auto progress = [&](const std::string& phase, double limit) { out << json_text(to_json(EvalProgress{req.id, phase, limit})) << std::endl; };
+    EvalReply reply;
+    reply.id = req.id;
+    Evaluation& e = reply.evaluation;
     cudaError_t code = cudaSuccess;
     try {
-      e = ev.evaluate(cfg, source_file.empty() ? "" : read_source_file(source_file), progress);
+      e = ev.evaluate(req.config, req.source_text, progress);
     } catch (const CudaError& ex) {
-      e.config = cfg;
+      e.config = req.config;
       e.error = ex.what();
       code = ex.code();
     } catch (const std::exception& ex) {
-      e.config = cfg;
+      e.config = req.config;
       e.error = ex.what();
     }
     // A faulting kernel leaves a sticky error: every later call fails with it. Ask the runtime, not the text.
     if (!is_sticky_cuda_error(code)) code = cudaDeviceSynchronize();
     if (code == cudaSuccess) code = cudaGetLastError();
-    const bool fatal = code != cudaSuccess;
-    if (fatal && e.error.empty()) e.error = fmt::format("CUDA error {} after the evaluation", cudaGetErrorName(code));
-    auto j = evaluation_to_json(e);
-    j["worker_exiting"] = fatal;
-    if (fatal) j["cuda_error"] = cudaGetErrorName(code);
-    std::cout << json_text(j) << std::endl;  // an error text with any bytes in it still goes out
-    if (fatal) return 3;  // the parent restarts a fresh worker (fresh CUDA context)
+    reply.worker_exiting = code != cudaSuccess;
+    if (reply.worker_exiting) {
+      if (e.error.empty()) e.error = fmt::format("CUDA error {} after the evaluation", cudaGetErrorName(code));
+      reply.cuda_error = cudaGetErrorName(code);
+    }
+    out << json_text(to_json(reply)) << std::endl;  // an error text with any bytes in it still goes out
+    if (reply.worker_exiting) return 3;  // the parent starts a fresh worker (fresh CUDA context)
   }
   return 0;
 }
 
-// ---------------------------------------------------------------- worker process management
+// ---------------------------------------------------------------- the evaluator over a runner
 GpuEvaluator::GpuEvaluator(const GpuEvalOptions& opt) : opt_(opt) {
   if (const char* env = std::getenv("ATTNLAB_SANITIZE_SOURCES"); env && std::string(env) == "0") opt_.sanitize_sources = false;
   arch_ = require_device().arch();
-  if (opt_.isolate) start_worker();
-  else {
-    local_ = std::make_unique<InProcessEvaluator>(opt_);
-    cudnn_us_ = local_->cudnn_median_us();
-  }
+  if (opt_.isolate) runner_ = std::make_unique<WorkerRunner>(EvalSession{opt_});
+  else runner_ = std::make_unique<InProcessRunner>(opt_);
 }
+
+GpuEvaluator::GpuEvaluator(const GpuEvalOptions& opt, const std::string& arch, std::unique_ptr<EvalRunner> runner)
+    : opt_(opt), arch_(arch), runner_(std::move(runner)) {}
 
 GpuEvaluator::~GpuEvaluator() = default;
 
-void GpuEvaluator::start_worker() {
-  worker_.reset();
-  const AttnProblem& t = opt_.target;
-  const std::string shape = fmt::format("{},{},{},{},{}", t.batch, t.heads, t.seqlen_q, t.seqlen_k, t.head_dim);
-  std::vector<std::string> args = {"/proc/self/exe", "eval-worker", "--shape", shape, "--heads-k", std::to_string(t.heads_k),
-                                   "--dtype", std::string(dtype_name(t.dtype)), "--max-time", std::to_string(opt_.max_time_s)};
-  if (t.causal) args.push_back("--causal");
-  worker_ = std::make_unique<ChildProcess>(args);
-  std::string hello;
-  // Start-up builds the references on the CPU (or GPU) and times cuDNN once.
-  if (worker_->read_line(hello, opt_.compile_timeout_s) != ChildProcess::Read::line)
-    throw std::runtime_error("eval worker failed to start (" + worker_->wait().describe() + ")");
-  cudnn_us_ = nlohmann::json::parse(hello).value("cudnn_us", 0.0);
-}
-
-Evaluation GpuEvaluator::evaluate_in_worker(const Candidate& cand) {
-  Evaluation e;
-  e.config = cand.config;
-  e.source_hash = evaluation_source_hash(cand.source_file.empty() ? "" : read_source_file(cand.source_file));
-  const std::string req = json_text(nlohmann::json{{"config", cand.config.name()}, {"source_file", cand.source_file}});
-  std::string phase = "compile", line;
-  double limit = opt_.compile_timeout_s;
-  const auto t0 = clock_type::now();
-  bool restart = true;
-  if (!worker_->write_line(req)) {
-    e.error = "the evaluation worker died before the request (" + worker_->wait().describe() + ")";
-  } else {
-    for (;;) {
-      const auto phase_t0 = clock_type::now();
-      const auto got = worker_->read_line(line, limit);
-      if (got == ChildProcess::Read::timeout) {
-        worker_->kill_now();
-        e.error = fmt::format("timed out after {:.0f} s in the {} phase (limit {:.0f} s; {:.1f} s in all): worker killed",
-                              seconds_since(phase_t0), phase, limit, seconds_since(t0));
-        e.compiled = phase != "compile";
-        break;
-      }
-      if (got == ChildProcess::Read::eof) {
-        e.error = fmt::format("the evaluation worker died in the {} phase ({}): the candidate faulted the GPU context",
-                              phase, worker_->wait().describe());
-        e.compiled = phase != "compile";
-        break;
-      }
-      const auto j = nlohmann::json::parse(line);
-      if (j.contains("progress")) {
-        if (j["progress"] == "compiled") {
-          phase = "gate";
-          limit = gate_time_limit_s(opt_, cudnn_us_);
-        } else if (j["progress"] == "gated") {
-          phase = "timing";
-          limit = j.value("timing_limit_s", limit);
-        }
-        continue;
-      }
-      e = evaluation_from_json(j);
-      restart = j.value("worker_exiting", false);
-      break;
-    }
-  }
-  if (restart) start_worker();  // a fresh process and CUDA context for the next candidate
-  return e;
-}
+double GpuEvaluator::cudnn_median_us() const { return runner_->cudnn_median_us(); }
 
 std::vector<Evaluation> GpuEvaluator::evaluate(const std::vector<TileConfig>& configs) {
   std::vector<Candidate> batch;
@@ -283,7 +237,15 @@ std::vector<Evaluation> GpuEvaluator::evaluate_sources(const std::vector<Candida
 }
 
 std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& batch) {
-  // 1. compile in parallel (NVRTC needs no GPU); failures surface again, with their log, in step 2.
+  // 0. every source file read once: what is compiled, sanitised, hashed and sent is this text.
+  std::vector<std::string> texts(batch.size());
+  std::vector<std::string> unreadable(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) try {
+      if (!batch[i].source_file.empty()) texts[i] = read_source_file(batch[i].source_file);
+    } catch (const UserError& ex) {
+      unreadable[i] = ex.what();
+    }
+  // 1. compile in parallel (NVRTC needs no GPU); failures surface again, with their log, in step 3.
   std::atomic<size_t> next{0};
   std::vector<char> compiled(batch.size(), 0);
   std::vector<std::thread> pool;
@@ -291,19 +253,26 @@ std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& ba
   for (unsigned i = 0; i < n; ++i)
     pool.emplace_back([&] {
       for (size_t j; (j = next.fetch_add(1)) < batch.size();) {
+        if (!unreadable[j].empty()) continue;
         try {
-          const std::string src = batch[j].source_file.empty() ? "" : read_source_file(batch[j].source_file);
-          compile_flash(batch[j].config, opt_.target.dtype, opt_.target.head_dim, arch_, FlashVariant::full, src);
+          compile_flash(batch[j].config, opt_.target.dtype, opt_.target.head_dim, arch_, FlashVariant::full, texts[j]);
           compiled[j] = 1;
         } catch (const std::exception&) {
         }
       }
     });
   for (auto& t : pool) t.join();
-  // 2. source candidates under compute-sanitizer, then gate and time serially on the GPU.
+  // 2. source candidates under compute-sanitizer, 3. then gated and timed by the runner, one at a time.
   std::vector<Evaluation> out;
   for (size_t i = 0; i < batch.size(); ++i) {
     const Candidate& cand = batch[i];
+    if (!unreadable[i].empty()) {
+      Evaluation e;
+      e.config = cand.config;
+      e.error = unreadable[i];
+      out.push_back(e);
+      continue;
+    }
     if (!cand.source_file.empty() && opt_.sanitize_sources && compiled[i]) {
       const SanitizeResult s = sanitize_candidate(cand.config, opt_.target.dtype, opt_.target.head_dim, cand.source_file,
                                                   opt_.sanitize_timeout_s);
@@ -313,7 +282,7 @@ std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& ba
         Evaluation e;
         e.config = cand.config;
         e.compiled = true;
-        e.source_hash = evaluation_source_hash(read_source_file(cand.source_file));
+        e.source_hash = evaluation_source_hash(texts[i]);
         e.error = s.ran ? fmt::format("rejected by compute-sanitizer {}", s.error)
                         : fmt::format("not evaluated: {} (source candidates must pass compute-sanitizer; "
                                       "ATTNLAB_SANITIZE_SOURCES=0 skips it)", s.error);
@@ -321,15 +290,7 @@ std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& ba
         continue;
       }
     }
-    try {
-      out.push_back(local_ ? local_->evaluate(cand.config, cand.source_file.empty() ? "" : read_source_file(cand.source_file))
-                           : evaluate_in_worker(cand));
-    } catch (const UserError& ex) {
-      Evaluation e;
-      e.config = cand.config;
-      e.error = ex.what();
-      out.push_back(e);
-    }
+    out.push_back(runner_->run(EvalRequest{++requests_, cand.config, texts[i], cand.source_file}));
   }
   return out;
 }

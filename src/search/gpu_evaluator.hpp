@@ -6,36 +6,25 @@
 //    shape itself against its reference;
 //  - measure: the timing core on the target shape with the timed launches verified against the gate's
 //    outputs (measure/verified_timing); fitness = TFLOP/s, also as speedup vs cuDNN.
-// Gating and timing run in a worker process (`attnlab eval-worker`, a ChildProcess): a candidate that
-// faults the CUDA context (a sticky error code) or does not answer within its time limit (compile: fixed;
-// gate: from cuDNN's time on the target; timing: from the candidate's own gate time) is recorded as
+// Gating and timing run behind a runner (search/eval_runner.hpp), by default a worker process: a candidate
+// that faults the CUDA context (a sticky error code) or does not answer within its time limit (compile:
+// fixed; gate: from cuDNN's time on the target; timing: from the candidate's own gate time) is recorded as
 // failed ("timed out after N s") and a fresh worker started; the tune carries on.
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <iosfwd>
 #include <memory>
 #include <string>
 
 #include "core/problem.hpp"
+#include "search/eval_protocol.hpp"  // GpuEvalOptions, the messages
+#include "search/eval_runner.hpp"
 #include "search/evaluation.hpp"
 #include "search/source_candidate.hpp"  // read_source_file
 #include "search/strategies/strategy.hpp"
 
 namespace attnlab {
-
-class ChildProcess;
-
-struct GpuEvalOptions {
-  AttnProblem target;
-  double max_time_s = 2.0;
-  bool isolate = true;  // false: evaluate in this process (tests, debugging)
-  double compile_timeout_s = 600;  // NVRTC of one candidate in the worker (usually a cache hit)
-  double min_timeout_s = 10;       // floor of the gate and timing limits
-  // Source candidates run under compute-sanitizer before they are timed (search/sanitize_candidate);
-  // ATTNLAB_SANITIZE_SOURCES=0 turns it off. Without compute-sanitizer they are rejected.
-  bool sanitize_sources = true;
-  double sanitize_timeout_s = 300;  // per tool
-};
 
 // The gate's small shape (B1 H4:2 333x517): tails in both sequence lengths, GQA; also what the sanitizer runs.
 AttnProblem gate_shape(DType dtype, int head_dim, bool causal);
@@ -57,8 +46,8 @@ class InProcessEvaluator {
   explicit InProcessEvaluator(const GpuEvalOptions& opt);
   ~InProcessEvaluator();
   // kernel_source: a proposer's replacement for kernels/sm80/flash_fwd_kernel.cuh (empty: built-in).
-  // progress (optional) hears {"progress": "compiled"} and {"progress": "gated", "timing_limit_s": N}.
-  using Progress = std::function<void(const nlohmann::json&)>;
+  // progress (optional) hears ("compiled", gate limit s) and ("gated", timing limit s).
+  using Progress = std::function<void(const std::string& phase, double next_limit_s)>;
   Evaluation evaluate(const TileConfig& cfg, const std::string& kernel_source = "", const Progress& progress = {});
   double cudnn_median_us() const { return cudnn_us_; }
 
@@ -68,31 +57,44 @@ class InProcessEvaluator {
   double cudnn_us_ = 0;
 };
 
+// The in-process runner (no isolation: tests, debugging).
+class InProcessRunner : public EvalRunner {
+ public:
+  explicit InProcessRunner(const GpuEvalOptions& opt) : ev_(opt) {}
+  double cudnn_median_us() const override { return ev_.cudnn_median_us(); }
+  Evaluation run(const EvalRequest& r) override;
+
+ private:
+  InProcessEvaluator ev_;
+};
+
+// Compiles a batch in parallel (the disk cache), runs source candidates under compute-sanitizer, and hands
+// each candidate to its runner (search/eval_runner.hpp): a worker process by default (isolate), this process
+// otherwise, or any runner given (a replay, later other GPUs).
 class GpuEvaluator : public Evaluator, public SourceEvaluator {
  public:
   explicit GpuEvaluator(const GpuEvalOptions& opt);
+  GpuEvaluator(const GpuEvalOptions& opt, const std::string& arch, std::unique_ptr<EvalRunner> runner);
   ~GpuEvaluator() override;
   std::vector<Evaluation> evaluate(const std::vector<TileConfig>& configs) override;
   // Source candidates (docs/proposer-protocol.md): the same compile -> gate -> measure path.
   std::vector<Evaluation> evaluate_sources(const std::vector<Candidate>& candidates) override;
-  double cudnn_median_us() const { return cudnn_us_; }
+  double cudnn_median_us() const;
 
  private:
-  void start_worker();
-  Evaluation evaluate_in_worker(const Candidate& cand);
   std::vector<Evaluation> run_batch(const std::vector<Candidate>& batch);
   GpuEvalOptions opt_;
   std::string arch_;
-  std::unique_ptr<ChildProcess> worker_;
-  std::unique_ptr<InProcessEvaluator> local_;
-  double cudnn_us_ = 0;
+  std::unique_ptr<EvalRunner> runner_;
+  long requests_ = 0;
 };
 
 // Content hash that keys an evaluation: the embedded kernel sources, plus a proposer's source if any.
 std::string evaluation_source_hash(const std::string& kernel_source);
 
-// The worker loop: reads {"config", "source_file"} JSON lines on stdin; for each writes progress lines
-// ({"progress": ...}) and then one evaluation JSON line. Exits (status 3) when the CUDA context is dead.
-int run_eval_worker(const GpuEvalOptions& opt);
+// The worker loop (`attnlab eval-worker`), the line protocol of search/eval_protocol.hpp: a session line,
+// then requests; per request progress lines and one reply. Returns 3 when the CUDA context is dead (the
+// parent starts a fresh worker), 2 without a session.
+int run_eval_worker(std::istream& in, std::ostream& out);
 
 }  // namespace attnlab

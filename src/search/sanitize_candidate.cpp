@@ -8,15 +8,14 @@
 #include "backends/custom/flash_kernel.hpp"
 #include "check/checker.hpp"
 #include "check/inputs.hpp"
+#include "core/process.hpp"
 #include "runtime/device.hpp"
 #include "search/gpu_evaluator.hpp"
 
 namespace attnlab {
 
 std::vector<std::string> sanitize_child_argv(const TileConfig& cfg, DType dtype, int head_dim, const std::string& source_file) {
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  std::vector<std::string> a = {ec ? std::string("/proc/self/exe") : exe.string(), "sanitize-run", "--config", cfg.name(),
+  std::vector<std::string> a = {self_executable(), "sanitize-run", "--config", cfg.name(),
                                 "--dtype", std::string(dtype_name(dtype)), "--head-dim", std::to_string(head_dim)};
   if (!source_file.empty()) a.insert(a.end(), {"--source-file", source_file});
   return a;
