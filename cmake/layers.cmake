@@ -8,7 +8,8 @@ set(ATTNLAB_LAYERS base families store report runtime nvrtc launch check backend
 set(LAYER_base_GLOBS core/* io/*)
 set(LAYER_base_DEPS)
 set(LAYER_families_GLOBS backends/custom/tile_config.* backends/custom/family.hpp backends/custom/family_registry.*
-    backends/custom/family_sm80.* backends/custom/family_sm90.* backends/custom/sm80_knobs.* backends/custom/sm90_knobs.*)
+    backends/custom/family_sm80.* backends/custom/family_sm90.* backends/custom/sm80_knobs.* backends/custom/sm90_knobs.*
+    backends/custom/dispatch_table.*)
 set(LAYER_families_DEPS base)
 set(LAYER_store_GLOBS store/*)
 set(LAYER_store_DEPS families)

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "backends/custom/flash_kernel.hpp"
+#include "check/check_matrix.hpp"
 #include "check/checker.hpp"
 #include "check/inputs.hpp"
 #include "cli/commands.hpp"
@@ -80,9 +81,6 @@ void run_sanitize(const Opts& o, const DeviceInfo& dev, const ArchLimits& limits
   if (failed) throw CLI::RuntimeError(1);
 }
 
-std::string shape_label(const AttnProblem& p) {
-  return fmt::format("B{} H{}:{} {}x{}", p.batch, p.heads, p.heads_k, p.seqlen_q, p.seqlen_k);
-}
 
 }  // namespace
 
@@ -111,67 +109,45 @@ void add_check(CLI::App& app) {
     const DeviceInfo dev = require_device();
     const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
     if (o->sanitize) return run_sanitize(*o, dev, limits);
-    std::vector<bool> masks;
-    if (o->mask != "causal") masks.push_back(false);
-    if (o->mask != "none") masks.push_back(true);
-    fmt::print("attnlab check on {} ({}), tolerances: bf16 O max-abs {} rel-L2 {}, fp16 O max-abs {} rel-L2 {}, LSE {}\n",
-               dev.name, dev.arch(), tolerance_for(DType::bf16).o_max_abs, tolerance_for(DType::bf16).o_rel_l2,
-               tolerance_for(DType::f16).o_max_abs, tolerance_for(DType::f16).o_rel_l2,
-               tolerance_for(DType::bf16).lse_max_abs);
-    fmt::print("{:<5} {:>4} {:<6} {:<20} {:>8} {:>10} {:>10} {:>10} {:<9} {}\n", "dtype", "d", "mask", "shape",
-               "pass", "O maxabs", "O relL2", "LSE maxabs", "ref", "seed");
+    CheckMatrixRequest req;
+    req.dtypes.clear();
+    for (const auto& dt : o->dtypes) req.dtypes.push_back(parse_dtype(dt));
+    req.head_dims = o->head_dims;
+    req.masks.clear();
+    if (o->mask != "causal") req.masks.push_back(false);
+    if (o->mask != "none") req.masks.push_back(true);
+    req.seed = o->seed;
+    req.arch = dev.arch();
+    fmt::print("{}", check_matrix_header(dev.name, dev.arch()));
     {  // compile the whole matrix in parallel first (cached on disk); FlashKernel then only loads
       std::vector<CompileJob> jobs;
-      for (const auto& dt_name : o->dtypes)
+      for (DType dt : req.dtypes)
         for (int d : o->head_dims)
-          for (auto& c : select_configs(*o, d, limits)) jobs.push_back({c, parse_dtype(dt_name), d});
+          for (auto& c : select_configs(*o, d, limits)) jobs.push_back({c, dt, d});
       const auto t0 = std::chrono::steady_clock::now();
       precompile(jobs, dev.arch());
       fmt::print("compiled {} kernels in {:.1f} s\n", jobs.size(),
                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     }
-    nlohmann::json all = nlohmann::json::array();
-    int total = 0, failed = 0;
-    std::vector<CheckResult> failures;
-    for (const auto& dt_name : o->dtypes) {
-      const DType dt = parse_dtype(dt_name);
-      for (int d : o->head_dims) {
-        std::vector<std::unique_ptr<FlashKernel>> kernels;
-        for (auto& c : select_configs(*o, d, limits)) kernels.push_back(std::make_unique<FlashKernel>(c, dt, d, dev.arch()));
-        for (bool causal : masks) {
-          for (const auto& p : check_shapes(dt, d, causal)) {
-            const uint64_t seed = o->seed ? o->seed : fresh_seed();
-            CheckCase cc(p, seed, dev.arch());
-            int pass = 0;
-            double o_abs = 0, o_rel = 0, l_abs = 0;
-            for (auto& k : kernels) {
-              CheckResult r = check_kernel(cc, *k);
-              all.push_back(to_json(r));
-              ++total;
-              pass += r.pass;
-              o_abs = std::max(o_abs, r.o.max_abs);
-              o_rel = std::max(o_rel, r.o.rel_l2);
-              l_abs = std::max(l_abs, r.lse.max_abs);
-              if (!r.pass) {
-                ++failed;
-                failures.push_back(r);
-              }
-            }
-            fmt::print("{:<5} {:>4} {:<6} {:<20} {:>4}/{:<3} {:>10.2e} {:>10.2e} {:>10.2e} {:<9} {}\n", dt_name, d,
-                       causal ? "causal" : "none", shape_label(p), pass, kernels.size(), o_abs, o_rel, l_abs,
-                       cc.reference_kind(), seed);
-            std::fflush(stdout);
-          }
-        }
+    std::vector<std::unique_ptr<FlashKernel>> kernels;  // of the (dtype, head dim) being checked
+    req.targets = [&](DType dt, int d) {
+      kernels.clear();
+      std::vector<CheckTarget> t;
+      for (auto& c : select_configs(*o, d, limits)) {
+        kernels.push_back(std::make_unique<FlashKernel>(c, dt, d, dev.arch()));
+        const FlashKernel& k = *kernels.back();
+        t.push_back({c.name(), [&k](const AttnProblem& p, const AttnTensors& x, cudaStream_t s) { k.run(p, x, s); }});
       }
-    }
-    for (auto& r : failures)
-      fmt::print("FAIL {} {} {} seed={}: O maxabs {:.2e} relL2 {:.2e} bad {}, LSE maxabs {:.2e} bad {}, deterministic {}{}\n",
-                 r.config, r.problem.describe(), shape_label(r.problem), r.seed, r.o.max_abs, r.o.rel_l2, r.o.bad,
-                 r.lse.max_abs, r.lse.bad, r.deterministic, r.error.empty() ? "" : ", error: " + r.error);
-    if (!o->json.empty()) write_file_atomic(o->json, json_text(all, 1) + "\n");
-    fmt::print("{} of {} checks passed\n", total - failed, total);
-    if (failed) throw CLI::RuntimeError(1);
+      return t;
+    };
+    const CheckMatrixResult res = run_check_matrix(req, [](const CheckRow& r) {
+      fmt::print("{}", check_row_line(r));
+      std::fflush(stdout);
+    });
+    fmt::print("{}", check_failures_text(res));
+    if (!o->json.empty()) write_file_atomic(o->json, json_text(check_matrix_json(res), 1) + "\n");
+    fmt::print("{}", check_summary_line(res));
+    if (res.failed()) throw CLI::RuntimeError(1);
   });
 
   auto* run = app.add_subcommand("sanitize-run", "")->group("");  // hidden from --help
