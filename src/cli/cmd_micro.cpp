@@ -16,7 +16,7 @@
 #include "measure/environment.hpp"
 #include "measure/evaluate.hpp"
 #include "runtime/device.hpp"
-#include "search/microbench.hpp"
+#include "search/micro_session.hpp"
 
 namespace attnlab::cli {
 
@@ -66,67 +66,18 @@ void add_micro(CLI::App& app) {
       throw UserError(fmt::format("--full-shape head dim {} differs from --head-dim {}", full.head_dim, o->head_dim));
     const DeviceInfo dev = require_device();
     const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
-    const auto configs =
-        valid_space(o->head_dim, limits, KnobValues::of(resolve_family(o->family, limits), o->space));
-    {  // compile every variant in parallel first (cached on disk)
-      std::vector<CompileJob> jobs;
-      for (auto& c : configs) {
-        jobs.push_back({c, mo.dtype, o->head_dim, FlashVariant::micro});
-        if (!o->no_full) jobs.push_back({c, mo.dtype, o->head_dim, FlashVariant::full});
-      }
-      precompile(jobs, dev.arch());
-    }
-    fmt::print(stderr, "micro: {} configs, d={} {}, {} keys per CTA, one wave on {} SMs\n", configs.size(), o->head_dim,
+    MicroRankingRequest req;
+    req.micro = mo;
+    req.configs = valid_space(o->head_dim, limits, KnobValues::of(resolve_family(o->family, limits), o->space));
+    if (!o->no_full) req.full = full;
+    req.arch = dev.arch();
+    req.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+    fmt::print(stderr, "micro: {} configs, d={} {}, {} keys per CTA, one wave on {} SMs\n", req.configs.size(), o->head_dim,
                o->dtype, o->keys, dev.sm_count);
-    auto results = run_microbench(configs, mo);
-    nlohmann::json corr = nullptr;
-    std::vector<double> full_tflops(results.size(), 0.0);
-    if (!o->no_full) {
-      CheckCase inputs(full, fresh_seed(), dev.arch());
-      EvalOptions eo;
-      eo.measure.stop.max_time_s = o->max_time;
-      std::vector<double> a, b;
-      for (size_t i = 0; i < results.size(); ++i) {
-        if (!results[i].error.empty()) continue;
-        auto backend = make_attention_backend("custom", results[i].config.name());
-        EvalResult r = evaluate_attention(*backend, inputs, eo);
-        if (!r.ok()) {
-          fmt::print(stderr, "{}: full kernel {}: {}\n", results[i].config.name(), eval_status_name(r.status), r.reason);
-          continue;
-        }
-        full_tflops[i] = r.tflops;
-        a.push_back(results[i].tflops);
-        b.push_back(r.tflops);
-      }
-      const double rho = spearman(a, b);
-      corr = {{"spearman", std::isnan(rho) ? nlohmann::json(nullptr) : nlohmann::json(rho)},
-              {"pairs", a.size()},
-              {"full_problem", to_json(full)}};
-      nlohmann::json full_rows = nlohmann::json::array();
-      for (size_t i = 0; i < results.size(); ++i)
-        if (full_tflops[i] > 0) full_rows.push_back({{"config", results[i].config.name()}, {"tflops", full_tflops[i]}});
-      corr["full_tflops"] = full_rows;
-    }
-    fmt::print("{:<22} {:>5} {:>6} {:>10} {:>9} {:>9} {:>5}{}\n", "config", "regs", "spill", "cyc/tile", "CTAs/SM",
-               "micro TF", "", o->no_full ? "" : "  full TF");
-    std::vector<size_t> order(results.size());
-    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::sort(order.begin(), order.end(), [&](size_t x, size_t y) { return results[x].tflops > results[y].tflops; });
-    for (size_t i : order) {
-      const auto& r = results[i];
-      if (!r.error.empty()) {
-        fmt::print("{:<22} error: {}\n", r.config.name(), r.error);
-        continue;
-      }
-      fmt::print("{:<22} {:>5} {:>6} {:>10.0f} {:>9} {:>9.1f} {:>5}{}\n", r.config.name(), r.registers, r.spill_bytes,
-                 r.cycles_per_tile, r.ctas_per_sm, r.tflops, "",
-                 o->no_full ? "" : fmt::format("  {:7.1f}", full_tflops[i]));
-    }
-    if (!corr.is_null() && !corr["spearman"].is_null()) {
-      const double rho = corr["spearman"];
-      fmt::print("Spearman rank correlation micro vs full kernel ({} configs, {}): {:.3f}{}\n", int(corr["pairs"]),
-                 full.describe(), rho, rho < 0.7 ? "  -- below 0.7: the microbenchmark does not predict the full kernel well" : "");
-    }
+    const MicroRanking ranking = run_micro_ranking(req);
+    fmt::print("{}", micro_table_text(ranking));
+    const auto& results = ranking.results;
+    const nlohmann::json& corr = ranking.correlation;
     write_file_atomic(o->out, json_text(micro_json(results, o->top_k, mo, capture_environment(), corr), 1) + "\n");
     fmt::print("wrote {} (top {})\n", o->out, o->top_k);
   });

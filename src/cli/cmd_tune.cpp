@@ -29,6 +29,7 @@
 #include "search/space.hpp"
 #include "search/strategies/strategy.hpp"
 #include "search/tune_log.hpp"
+#include "search/tune_session.hpp"
 #include "search/tuner.hpp"
 #include "store/results_db.hpp"
 
@@ -171,81 +172,27 @@ void profile_top(const Opts& o, const AttnProblem& p) {
 }
 
 void run_tune(const Opts& o, const AttnProblem& p) {
-  const DeviceInfo dev = require_device();
-  const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
-  SearchSpace space(p.head_dim, limits, KnobValues::of(resolve_family(o.family, limits), o.space));
-  TuneOptions to;
-  to.budget = o.budget;
-  to.time_limit_s = o.time_limit;
-  to.rng_seed = o.rng_seed;
-  to.population = o.population;
-  if (!o.seed_from.empty()) to.seeds = read_micro_best(o.seed_from);
-  if (o.strategy == "seeded" && to.seeds.empty()) throw UserError("--strategy seeded needs --seed-from micro_best.json");
-  std::unique_ptr<Strategy> strategy;
-  const ProposerStrategy* proposer = nullptr;  // its rejections and repairs are reported each generation
-  if (o.strategy == "proposer") {
-    if (o.proposer.empty()) throw UserError("--strategy proposer needs --proposer CMD");
-    auto p = std::make_unique<ProposerStrategy>(space, ProposerOptions{o.proposer});
-    proposer = p.get();
-    strategy = std::move(p);
-  } else {
-    strategy = make_strategy(o.strategy, space, to);
-  }
-  fs::create_directories(o.out_dir);
-  auto db = ResultsDb::open(o.db);
-  EvalContext ctx{dev.arch(), dev.uuid, std::to_string(dev.driver_version), shape_key(p),
-                  std::string(dtype_name(p.dtype)), embedded_kernels_hash()};
-  GpuEvalOptions go;
-  go.target = p;
-  go.max_time_s = o.max_time;
-  go.sanitize_timeout_s = o.sanitize_timeout;
-  GpuEvaluator gpu(go);
-  CachedEvaluator cached(gpu, db, ctx, o.fresh);
-  Tuner tuner(space, *strategy, cached, to);
-  const std::string run_id = o.run_id.empty() ? fmt::format("{}-{}-seed{}", o.strategy, shape_key(p), o.rng_seed) : o.run_id;
-  bool resumed = false;
-  if (o.resume) {
-    if (auto cp = db.load_checkpoint(run_id)) {
-      with_context(fmt::format("{}: checkpoint '{}'", o.db, run_id), [&] { tuner.resume(*cp); });
-      resumed = true;
-      fmt::print(stderr, "resumed run '{}' at {} evaluations\n", run_id, tuner.history().size());
-    } else {
-      fmt::print(stderr, "no checkpoint for run '{}': starting fresh\n", run_id);
-    }
-  }
-  const std::string log_path = (fs::path(o.out_dir) / "evo_log.csv").string();
-  EvoLogWriter log(log_path, resumed);
-  size_t logged = tuner.history().size();
-  tuner.on_checkpoint([&](const nlohmann::json& cp) { db.save_checkpoint(run_id, cp); });
-  const double cudnn_us = gpu.cudnn_median_us();
-  tuner.on_generation([&](const GenerationReport& r) {
-    if (proposer) {
-      for (auto& why : proposer->rejections()) fmt::print(stderr, "proposer candidate rejected: {}\n", why);
-      for (auto& what : proposer->repairs()) fmt::print(stderr, "proposer candidate repaired: {}\n", what);
-    }
-    const auto& trials = tuner.history().trials();
-    for (; logged < trials.size(); ++logged) log.write(trials[logged]);
-    std::string best = "none yet";
-    if (r.best)
-      best = fmt::format("{} {:.1f} TFLOP/s ({:.2f}x cuDNN)", r.best->eval.config.name(), r.best->eval.tflops,
-                         r.best->eval.speedup_vs_cudnn);
-    fmt::print(stderr, "gen {} | evals {} | best {} | {:.1f} evals/min | cache hits {}\n", r.generation, r.evaluations,
-               best, r.evals_per_minute, cached.hits());
-  });
-  fmt::print(stderr, "tune: {} on {} ({}), {} valid configs, budget {}, cuDNN {:.1f} us on the target\n", o.strategy,
-             p.describe(), dev.name, space.all_valid().size(), o.budget, cudnn_us);
-  const TuneResult res = tuner.run();
-  auto env = capture_environment();
-  env["cudnn_median_us"] = cudnn_us;
-  env["target"] = shape_key(p);
-  write_evo_best((fs::path(o.out_dir) / "evo_best.json").string(), tuner.history(), o.top_k, env, o.strategy);
-  const Trial* best = tuner.history().best();
-  fmt::print("tune stopped ({}) after {} evaluations in {} generations\n", res.stop_reason, tuner.history().size(),
-             res.generations);
-  if (best)
-    fmt::print("best: {} {:.1f} TFLOP/s, {:.1f} us, {:.2f}x cuDNN\n", best->eval.config.name(), best->eval.tflops,
-               best->eval.median_us, best->eval.speedup_vs_cudnn);
-  fmt::print("wrote {}, {}\n", log_path, (fs::path(o.out_dir) / "evo_best.json").string());
+  TuneSessionOptions t;
+  t.target = p;
+  t.family = o.family;
+  t.space = o.space;
+  t.strategy = o.strategy;
+  t.proposer = o.proposer;
+  t.tune.budget = o.budget;
+  t.tune.time_limit_s = o.time_limit;
+  t.tune.rng_seed = o.rng_seed;
+  t.tune.population = o.population;
+  if (!o.seed_from.empty()) t.tune.seeds = read_micro_best(o.seed_from);
+  t.db = o.db;
+  t.out_dir = o.out_dir;
+  t.run_id = o.run_id;
+  t.fresh = o.fresh;
+  t.resume = o.resume;
+  t.max_time_s = o.max_time;
+  t.sanitize_timeout_s = o.sanitize_timeout;
+  t.top_k = o.top_k;
+  t.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+  fmt::print("{}", tune_summary_text(run_tune_session(t)));
   if (o.profile_top > 0) profile_top(o, p);
 }
 }  // namespace
