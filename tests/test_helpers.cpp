@@ -30,7 +30,7 @@ CommandResult run_cli(const std::string& args) {
 }
 
 std::string read_fixture(const std::string& name) {
-  const auto path = std::filesystem::path(__FILE__).parent_path() / "fixtures" / name;
+  const auto path = std::filesystem::path(ATTNLAB_SOURCE_DIR) / "tests" / "fixtures" / name;
   std::ifstream f(path, std::ios::binary);
   if (!f) {
     ADD_FAILURE() << "missing fixture " << path;

@@ -74,7 +74,7 @@ print("""#pragma once
 //   wgmma_ss<N, BF16>(d, desc_a, desc_b, scale_d): A, B from shared memory, both K-major.
 //   wgmma_rs_tb<N, BF16>(d, a, desc_b, scale_d): A from registers (m16n8k16 A fragment per warp), B from
 //   shared memory MN-major (transposed).
-// scale_d == 0: d = A*B; else d += A*B. Issue between wgmma_fence() and wgmma_commit() (common/wgmma.cuh).
+// scale_d == 0: d = A*B; else d += A*B. Issue between wgmma_fence() and wgmma_commit() (common/warpgroup.cuh).
 #include "common/types.cuh"
 
 namespace attnlab {

@@ -3,7 +3,7 @@
 // (`attnlab check --sanitize`): the kernel runs on small gate shapes in a child process
 // (`attnlab sanitize-run`) under each tool — memcheck, racecheck, synccheck, initcheck — limited to the
 // kernel under test (--kernel-name); any reported error rejects it with the tool's first finding.
-// The report parser is separate and tested on recorded text (tests/test_sanitizer.cpp).
+// The report parser is separate and tested on recorded text (tests/check/test_sanitizer.cpp).
 #include <string>
 #include <vector>
 

@@ -31,7 +31,7 @@ struct AttnProblem {
   int64_t q_elems() const { return int64_t(batch) * seqlen_q * heads * head_dim; }
   int64_t kv_elems() const { return int64_t(batch) * seqlen_k * heads_k * head_dim; }
   int64_t lse_elems() const { return int64_t(batch) * heads * seqlen_q; }
-  // 4·B·H·Sq·Sk·d, counting only unmasked (query, key) pairs when causal.
+  // 4·B·H·Sq·Sk·d, halved when causal (the FlashAttention benchmarks' convention; unmasked_pairs() counts exactly).
   double flops() const;
   int64_t unmasked_pairs() const;  // per (batch, head)
   std::string describe() const;    // "B=4 H=16/16 Sq=4096 Sk=4096 d=128 bf16 non-causal"

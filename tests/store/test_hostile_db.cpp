@@ -102,7 +102,7 @@ TEST(HostileDb, ReadOnlyOpenReadsAReadOnlyDatabaseAndLeavesNoTrace) {
 
 TEST(HostileDb, ReplayOfARecordedDatabaseChangesNoByte) {
   TempDir dir;
-  const fs::path recorded = fs::path(__FILE__).parent_path().parent_path() / "evidence/h100/tune/exhaustive.db";
+  const fs::path recorded = fs::path(ATTNLAB_SOURCE_DIR) / "evidence/h100/tune/exhaustive.db";
   if (!fs::exists(recorded)) GTEST_SKIP() << recorded << " not in this checkout";
   fs::copy_file(recorded, dir.path / "exhaustive.db");
   ::chmod(dir.file("exhaustive.db").c_str(), 0444);

@@ -22,7 +22,7 @@ namespace {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-const fs::path kScript = fs::path(__FILE__).parent_path().parent_path() / "scripts" / "torch_peer.py";
+const fs::path kScript = fs::path(ATTNLAB_SOURCE_DIR) / "scripts" / "torch_peer.py";
 
 struct EnvGuard {
   std::string name;

@@ -17,7 +17,7 @@ namespace attnlab {
 
 namespace {
 namespace fs = std::filesystem;
-const fs::path kDir = fs::path(__FILE__).parent_path() / "adversarial";
+const fs::path kDir = fs::path(ATTNLAB_SOURCE_DIR) / "tests" / "adversarial";
 const std::vector<std::string> kSuite = {
     "state_counter", "output_cache",  "race_no_sync",  "oob_read",        "oob_write",    "shape_shortcut",
     "writes_inputs", "nan_rows",      "hang_after_gate", "hang_on_target", "sniff_o",     "sniff_lse",
