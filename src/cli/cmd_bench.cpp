@@ -6,6 +6,7 @@
 
 #include "backends/backend.hpp"
 #include "check/inputs.hpp"
+#include "backends/custom/dispatch_table.hpp"
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "cli/shape_options.hpp"
@@ -34,7 +35,7 @@ struct Opts {
   int repeat = 1;
   bool no_ceilings = false;
   std::string json;
-  std::string family;
+  std::string family, dispatch;
 };
 
 void print_result(const EvalResult& r, const std::string& device) {
@@ -73,6 +74,10 @@ void add_bench(CLI::App& app) {
   cmd->add_option("--config,--configs", o->configs,
                   "custom backend: tile configs (comma-separated; key=value items of one config stay together), or 'all' "
                   "(default: the head dim's default)");
+  auto* dispatch = cmd->add_option("--dispatch", o->dispatch,
+                                   "dispatch table (docs/dispatch.md): the config it holds for the shape, else the default")
+                       ->check(CLI::ExistingFile);
+  dispatch->excludes("--config");
   add_family_option(cmd, o->family);
   cmd->add_option("--max-time", o->max_time, "timing limit per measurement, seconds")->check(seconds())->capture_default_str();
   cmd->add_option("--graph", o->graph, "time a CUDA graph of N launches (for kernels under ~10 us)")->check(count_in(0, 100000));
@@ -92,8 +97,13 @@ void add_bench(CLI::App& app) {
     const bool is_gemm = std::find(gemms.begin(), gemms.end(), o->backend) != gemms.end();
     if (!is_gemm) make_attention_backend(o->backend);  // unknown names fail before the GPU is touched
     o->configs = expand_config_args(o->configs);
+    if (!o->dispatch.empty()) {
+      if (o->backend != "custom") throw UserError("--dispatch applies to the custom backend only");
+      read_dispatch_file(o->dispatch);  // a malformed table fails here, before any GPU work
+      o->configs = {"dispatch=" + o->dispatch};
+    }
     if (!o->configs.empty() && o->backend != "custom") throw UserError("--configs applies to the custom backend only");
-    if (!(o->configs.size() == 1 && o->configs[0] == "all"))
+    if (o->dispatch.empty() && !(o->configs.size() == 1 && o->configs[0] == "all"))
       for (auto& c : o->configs) parse_config_option("--configs", c, p.head_dim);
     const DeviceInfo dev = require_device();
     const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};

@@ -12,6 +12,7 @@
 #include "backends/backend.hpp"
 #include "backends/torch_peer.hpp"
 #include "check/inputs.hpp"
+#include "backends/custom/dispatch_table.hpp"
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
@@ -33,7 +34,7 @@ struct Opts {
   double max_time = 5;
   std::string out = "compare.json";
   std::string csv;
-  std::string custom_config;
+  std::string custom_config, dispatch;
 };
 }  // namespace
 
@@ -52,10 +53,17 @@ void add_compare(CLI::App& app) {
   cmd->add_option("--out,-o", o->out, "compare.json path")->capture_default_str();
   cmd->add_option("--csv", o->csv, "also write a CSV table");
   cmd->add_option("--custom-config", o->custom_config, "tile config of the custom backend (default: per head dim)");
+  cmd->add_option("--dispatch", o->dispatch, "dispatch table (docs/dispatch.md): the custom backend takes each shape's config from it")
+      ->check(CLI::ExistingFile)
+      ->excludes("--custom-config");
   cmd->callback([o] {
     check_outputs({{"--out", o->out, OutputKind::file_in_folders, true}, {"--csv", o->csv}});
     o->grid.dtype = parse_dtype(o->dtype);
     if (!o->custom_config.empty()) parse_config_option("--custom-config", o->custom_config);
+    if (!o->dispatch.empty()) {
+      read_dispatch_file(o->dispatch);  // a malformed table fails here, before any GPU work
+      o->custom_config = "dispatch=" + o->dispatch;
+    }
     CompareRequest req;
     std::vector<std::string> columns;
     for (const auto& text : o->backends) {

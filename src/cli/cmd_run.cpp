@@ -8,6 +8,7 @@
 #include <optional>
 
 #include "backends/custom/flash_kernel.hpp"
+#include "backends/custom/dispatch_table.hpp"
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "core/error.hpp"
@@ -21,7 +22,7 @@ namespace attnlab::cli {
 
 namespace {
 struct Opts {
-  std::string q, k, v, out, lse, dtype, config;
+  std::string q, k, v, out, lse, dtype, config, dispatch;
   bool causal = false;
   float scale = 0.f;
 };
@@ -61,6 +62,9 @@ void add_run(CLI::App& app) {
   cmd->add_option("--scale", o->scale, "softmax scale (default 1/sqrt(dim))")->check(softmax_scale());
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16 (default: fp16 for <f2, bf16 for <u2; required for <f4)");
   cmd->add_option("--config", o->config, "tile config name (default: the head dim's default)");
+  cmd->add_option("--dispatch", o->dispatch, "dispatch table (docs/dispatch.md): the config it holds for the shape, else the default")
+      ->check(CLI::ExistingFile)
+      ->excludes("--config");
   cmd->callback([o] {
     check_outputs({{"--out", o->out, OutputKind::file, true}, {"--lse", o->lse}}, {{"--q", o->q}, {"--k", o->k}, {"--v", o->v}});
     // Regular files: headers first, so dtypes and shapes are checked before any data is read or memory
@@ -100,6 +104,8 @@ void add_run(CLI::App& app) {
     p.validate_or_throw();
     std::optional<TileConfig> named;
     if (!o->config.empty()) named = parse_config_option("--config", o->config, p.head_dim);
+    std::optional<DispatchTable> table;
+    if (!o->dispatch.empty()) table = read_dispatch_file(o->dispatch);  // before any GPU work
     for (auto [arr, path] : {std::pair{&q, &o->q}, {&k, &o->k}, {&v, &o->v}}) {
       if (!regular(*path)) continue;  // already read whole
       NpyArray full = read_npy(*path);
@@ -109,7 +115,12 @@ void add_run(CLI::App& app) {
 
     const DeviceInfo dev = require_device();
     const auto limits = ArchLimits{dev.arch(), dev.smem_per_block_optin};
-    const TileConfig cfg = named ? *named : default_config_for(p, limits, limits.best_family(), dev.sm_count);
+    TileConfig cfg = named ? *named : default_config_for(p, limits, limits.best_family(), dev.sm_count);
+    if (table) {
+      const DispatchChoice c = choose_config(*table, p, limits, dev.sm_count);
+      fmt::print(stderr, "{}\n", c.note);
+      cfg = c.config;
+    }
     FlashKernel kernel(cfg, dt, p.head_dim, dev.arch());
     DeviceBuffer dq(p.q_elems() * 2), dk(p.kv_elems() * 2), dv(p.kv_elems() * 2), dout(p.q_elems() * 2),
         dlse(p.lse_elems() * 4);

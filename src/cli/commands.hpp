@@ -13,6 +13,7 @@ void add_compare(CLI::App& app);
 void add_micro(CLI::App& app);
 void add_ceilings(CLI::App& app);
 void add_tune(CLI::App& app);
+void add_campaign(CLI::App& app);
 void add_db(CLI::App& app);
 void add_inspect(CLI::App& app);
 void add_profile(CLI::App& app);

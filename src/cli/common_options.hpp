@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backends/custom/tile_config.hpp"
+#include "core/problem.hpp"
 #include "io/output_path.hpp"
 
 namespace attnlab::cli {
@@ -56,8 +57,8 @@ CLI::Validator softmax_scale();
 
 // Limits shared by the flags of several subcommands (the kernel's grid and index limits are checked
 // again, with the reason, by AttnProblem::validate).
-inline constexpr int64_t kMaxSeqlen = int64_t(1) << 24;
-inline constexpr int64_t kMaxHeads = 65535;   // grid y
+using attnlab::kMaxSeqlen;
+using attnlab::kMaxHeads;
 inline constexpr int64_t kMaxCount = 1000000;  // budgets, populations, repeats, seeds per strategy
 
 }  // namespace attnlab::cli

@@ -39,6 +39,11 @@ struct AttnProblem {
 
 // CUDA grid limits the kernels launch under: heads on grid y, batch on grid z.
 inline constexpr int64_t kMaxGridYZ = 65535;
+// Limits of what attnlab accepts as input anywhere (flags, workloads, dispatch tables); AttnProblem::validate
+// checks the kernels' own limits again with the reason.
+inline constexpr int64_t kMaxSeqlen = int64_t(1) << 24;
+inline constexpr int64_t kMaxHeads = kMaxGridYZ;
+inline constexpr int64_t kMaxBatch = kMaxGridYZ;
 
 // A dimension read as 64 bits (a .npy shape, a product) narrowed to int for AttnProblem: UserError
 // "<what> <v> is out of range" unless 1 <= v <= INT32_MAX. Call before any cast, then validate().

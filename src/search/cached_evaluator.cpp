@@ -20,10 +20,23 @@ std::vector<Evaluation> CachedEvaluator::evaluate(const std::vector<TileConfig>&
     }
   }
   if (todo.empty()) return out;
-  auto fresh = inner_.evaluate(todo);
+  // Stored as each finishes when the inner evaluator says so, else when the batch returns.
+  size_t streamed = 0;
+  inner_.on_evaluated = [&](const Evaluation& e) {
+    db_.put(ctx_, e);
+    ++streamed;
+  };
+  std::vector<Evaluation> fresh;
+  try {
+    fresh = inner_.evaluate(todo);
+  } catch (...) {
+    inner_.on_evaluated = nullptr;
+    throw;
+  }
+  inner_.on_evaluated = nullptr;
   if (fresh.size() != todo.size()) throw std::logic_error("evaluator returned a different number of evaluations");
   for (size_t j = 0; j < fresh.size(); ++j) {
-    db_.put(ctx_, fresh[j]);
+    if (streamed != fresh.size()) db_.put(ctx_, fresh[j]);
     out[missing[j]] = std::move(fresh[j]);
     ++misses_;
   }
@@ -33,8 +46,20 @@ std::vector<Evaluation> CachedEvaluator::evaluate(const std::vector<TileConfig>&
 std::vector<Evaluation> CachedEvaluator::evaluate_sources(const std::vector<Candidate>& candidates) {
   std::vector<Evaluation> out;
   if (auto* inner = dynamic_cast<SourceEvaluator*>(&inner_)) {
-    out = inner->evaluate_sources(candidates);
-    for (auto& e : out) db_.put(ctx_, e);  // keyed by e.source_hash (the variant's own)
+    size_t streamed = 0;
+    inner_.on_evaluated = [&](const Evaluation& e) {
+      db_.put(ctx_, e);  // keyed by e.source_hash (the variant's own)
+      ++streamed;
+    };
+    try {
+      out = inner->evaluate_sources(candidates);
+    } catch (...) {
+      inner_.on_evaluated = nullptr;
+      throw;
+    }
+    inner_.on_evaluated = nullptr;
+    if (streamed != out.size())
+      for (auto& e : out) db_.put(ctx_, e);
     misses_ += int(out.size());
     return out;
   }

@@ -7,7 +7,7 @@
 namespace attnlab {
 
 // An Evaluator that answers from the store what it has and asks `inner` for the rest, storing each new
-// evaluation as soon as the batch returns: "an evaluation whose key already exists is not recompiled or
+// evaluation as soon as it finishes (Evaluator::on_evaluated) or the batch returns: "an evaluation whose key already exists is not recompiled or
 // re-timed unless --fresh" (fresh = true re-evaluates and overwrites).
 // Source candidates (a proposer's kernel variants) are forwarded to `inner` when it accepts them
 // (SourceEvaluator), stored under their own source hash, and never answered from the cache.

@@ -22,6 +22,9 @@ class EvalRunner {
   virtual ~EvalRunner() = default;
   // cuDNN's median on the session's target, measured by the runner (0: unknown).
   virtual double cudnn_median_us() const = 0;
+  // Whether GpuEvaluator compiles each batch into the kernel cache first (and sanitises source candidates):
+  // true for runners that launch kernels; a replay answers from its recording and needs neither.
+  virtual bool launches_kernels() const { return true; }
   // Never throws for what a candidate does; throws only when the runner itself cannot work (no worker
   // could be started at all).
   virtual Evaluation run(const EvalRequest& r) = 0;
@@ -49,6 +52,7 @@ class ReplayRunner : public EvalRunner {
  public:
   ReplayRunner(const std::vector<Evaluation>& recorded, double cudnn_us);
   double cudnn_median_us() const override { return cudnn_us_; }
+  bool launches_kernels() const override { return false; }
   // The recorded evaluation of (config, source hash); a failed one saying so when there is none.
   Evaluation run(const EvalRequest& r) override;
 

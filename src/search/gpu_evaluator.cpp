@@ -249,7 +249,9 @@ std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& ba
   std::atomic<size_t> next{0};
   std::vector<char> compiled(batch.size(), 0);
   std::vector<std::thread> pool;
-  const unsigned n = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), batch.size()));
+  const unsigned n = !runner_->launches_kernels()
+                         ? 0u
+                         : std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), batch.size()));
   for (unsigned i = 0; i < n; ++i)
     pool.emplace_back([&] {
       for (size_t j; (j = next.fetch_add(1)) < batch.size();) {
@@ -273,7 +275,7 @@ std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& ba
       out.push_back(e);
       continue;
     }
-    if (!cand.source_file.empty() && opt_.sanitize_sources && compiled[i]) {
+    if (!cand.source_file.empty() && opt_.sanitize_sources && compiled[i] && runner_->launches_kernels()) {
       const SanitizeResult s = sanitize_candidate(cand.config, opt_.target.dtype, opt_.target.head_dim, cand.source_file,
                                                   opt_.sanitize_timeout_s);
       fmt::print(stderr, "sanitize {} @ {}: {} ({:.1f} s)\n", cand.config.name(), cand.source_file,
@@ -291,6 +293,7 @@ std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& ba
       }
     }
     out.push_back(runner_->run(EvalRequest{++requests_, cand.config, texts[i], cand.source_file}));
+    if (on_evaluated) on_evaluated(out.back());
   }
   return out;
 }

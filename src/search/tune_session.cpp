@@ -24,7 +24,7 @@ TuneSessionResult run_tune_session(const TuneSessionOptions& o) {
     if (o.log) o.log(s);
   };
   const AttnProblem& p = o.target;
-  const DeviceInfo dev = require_device();
+  const DeviceInfo dev = o.device ? *o.device : require_device();
   const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
   const Family family = o.family.empty() ? limits.best_family() : parse_family(o.family);
   SearchSpace space(p.head_dim, limits, KnobValues::of(family, o.space));

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/device.hpp"
 #include "search/eval_runner.hpp"
 #include "search/tuner.hpp"
 
@@ -28,6 +29,8 @@ struct TuneSessionOptions {
   double sanitize_timeout_s = 300;
   int top_k = 8;
   std::function<void(const std::string&)> log;  // progress lines (optional)
+  // The device the tune is for (none: this GPU). With a runner that needs no GPU (a replay), a tune runs without one.
+  std::optional<DeviceInfo> device;
   // Runs the candidates (null: this GPU's worker process, search/eval_runner.hpp).
   std::function<std::unique_ptr<EvalRunner>(const GpuEvalOptions&)> runner;
 };

@@ -148,7 +148,8 @@ TEST(CliHostile2, RoundTwoInvocations) {
       {"bench --configs '\x1b]0;pwned\x07m64n64w4s2-swz-qsm'", "?]0;pwned?m64n64w4s2"},
       // 24: unknown subcommands
       {"frobnicate", "unknown subcommand 'frobnicate'"},
-      {"campaign --help", "unknown subcommand 'campaign'"},
+      {"campaing --help", "unknown subcommand 'campaing'"},
+      {"campaign --workload /nonexistent.json", "--workload: File does not exist: /nonexistent.json"},
       {"db frobnicate", "unknown subcommand 'frobnicate' of 'attnlab db'"},
   };
   for (const auto& p : probes) expect_one_line_error(p);
