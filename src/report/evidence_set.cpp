@@ -194,6 +194,30 @@ void add_profiles(const fs::path& p, const std::string& rel, std::vector<Profile
   }
 }
 
+void load_campaign(const fs::path& p, const std::string& rel, CampaignData& c) {
+  const json j = read_json(p);
+  if (!j.is_object() || j.value("schema", "") != "attnlab.campaign/1") throw UserError("not an attnlab.campaign/1 file");
+  CampaignData out;
+  out.file = rel;
+  out.probes = j.contains("probes") && j["probes"].is_array() ? int(j["probes"].size()) : 0;
+  out.evaluations = json_int(j, "evaluations", 0, 0);
+  out.wall_s = json_number(j, "wall_s", 0.0);
+  for (auto& b : j.value("buckets", json::array())) {
+    if (!b.is_object()) continue;
+    CampaignBucketRow r;
+    r.group = b.value("group", "");
+    r.config = b.value("config", "");
+    r.min = b.contains("min") && b["min"].is_number_integer() ? b["min"].get<int64_t>() : 0;
+    r.max = b.contains("max") && b["max"].is_number_integer() ? b["max"].get<int64_t>() : 0;
+    r.tflops = json_number(b, "tflops", 0.0);
+    r.default_tflops = json_number(b, "default_tflops", 0.0);
+    r.cudnn_tflops = json_number(b, "cudnn_tflops", 0.0);
+    r.probes = b.contains("probes") && b["probes"].is_array() ? int(b["probes"].size()) : 0;
+    out.buckets.push_back(r);
+  }
+  c = std::move(out);
+}
+
 void load_check(const fs::path& p, const std::string& rel, CheckSummary& c) {
   const json j = read_json(p);
   const json& rows = j.is_array() ? j : j.value("results", json::array());
@@ -250,7 +274,7 @@ double spearman(const std::vector<double>& a, const std::vector<double>& b) {
 namespace {
 // What the report does with a file of the evidence set, by its path: the one place that knows which files
 // are read (load_evidence) and therefore must not be replaced by an --out (evidence_inputs).
-enum class Role { raw, compare, compare_tuned, micro, replay, evo_log, evo_best, profile, check, env, devices, manifest };
+enum class Role { raw, compare, compare_tuned, micro, replay, evo_log, evo_best, profile, check, campaign, env, devices, manifest };
 
 Role role_of(const std::string& rel) {
   const std::string name = fs::path(rel).filename().string();
@@ -262,6 +286,7 @@ Role role_of(const std::string& rel) {
   if (rel.starts_with("profile/") && name.ends_with(".json")) return Role::profile;
   if (name == "evo_best.json") return Role::evo_best;  // read with the evo_log.csv next to it
   if (name.starts_with("check") && (name.ends_with(".json") || name.ends_with(".json.gz"))) return Role::check;
+  if (name == "campaign.json") return Role::campaign;
   if (rel == "env.json") return Role::env;
   if (rel == "devices.txt") return Role::devices;
   if (rel == "manifest.json") return Role::manifest;
@@ -356,6 +381,9 @@ EvidenceSet load_evidence(const std::string& dir) {
       case Role::check:
         if (e.check.file.empty()) attempt(rel, [&] { load_check(p, rel, e.check); });
         break;
+      case Role::campaign:
+        if (e.campaign.file.empty()) attempt(rel, [&] { load_campaign(p, rel, e.campaign); });
+        break;
       case Role::env: attempt(rel, [&] { e.environment = read_json(p); e.environment_file = rel; }); break;
       case Role::devices: attempt(rel, [&] { e.devices_txt = read_text(p); }); break;
       case Role::evo_best: case Role::manifest: case Role::raw: break;
@@ -386,6 +414,7 @@ EvidenceSet load_evidence(const std::string& dir) {
   if (e.tune.curves.empty()) e.tune.missing = "no replay.json or evo_log.csv (attnlab tune, attnlab tune --replay --replay-json)";
   if (e.profiles.empty()) e.profile_missing = "no profile data (profile/*.json, written by attnlab profile)";
   if (e.check.file.empty()) e.check.missing = "no check.json (attnlab check --json check.json)";
+  if (e.campaign.file.empty()) e.campaign.missing = "no campaign.json (attnlab campaign --workload FILE --out DIR)";
   return e;
 }
 

@@ -61,6 +61,21 @@ struct CheckSummary {
   std::string missing;
 };
 
+// campaign.json (attnlab campaign): one row per bucket, the representative probe's numbers.
+struct CampaignBucketRow {
+  std::string group, config;
+  int64_t min = 0, max = 0;
+  double tflops = 0, default_tflops = 0, cudnn_tflops = 0;
+  int probes = 0;
+};
+struct CampaignData {
+  std::string file;
+  std::vector<CampaignBucketRow> buckets;
+  int probes = 0, evaluations = 0;
+  double wall_s = 0;
+  std::string missing;
+};
+
 struct RawFile {
   std::string path;  // relative to the evidence directory
   uintmax_t bytes = 0;
@@ -76,6 +91,7 @@ struct EvidenceSet {
   std::vector<ProfileEntry> profiles;
   std::string profile_missing;
   CheckSummary check;
+  CampaignData campaign;
   nlohmann::json environment;  // env.json, else the environment of compare.json / micro_best.json
   std::string environment_file, devices_txt;
   std::vector<RawFile> files;

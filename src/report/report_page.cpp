@@ -29,7 +29,7 @@ std::string headline(const EvidenceSet& e) {
                      xml_escape(e.dir), commit.empty() ? "" : ", measured at commit <code>" + xml_escape(commit) + "</code>",
                      ATTNLAB_VERSION);
   out += "<nav><a href=\"#tflops\">throughput</a><a href=\"#vs-cudnn\">vs cuDNN</a><a href=\"#convergence\">tuning</a>"
-         "<a href=\"#rank\">micro vs full</a><a href=\"#roofline\">roofline</a><a href=\"#check\">correctness</a>"
+         "<a href=\"#rank\">micro vs full</a><a href=\"#roofline\">roofline</a><a href=\"#check\">correctness</a><a href=\"#campaign\">campaign</a>"
          "<a href=\"#environment\">environment and files</a></nav></header>";
   return out;
 }
@@ -48,6 +48,7 @@ std::string render_report(const EvidenceSet& e, const std::string& link_prefix) 
   out += section_rank(e);
   out += section_roofline(e);
   out += section_check(e);
+  out += section_campaign(e);
   out += section_environment(e, link_prefix);
   out += "</main></body></html>\n";
   return out;

@@ -13,6 +13,7 @@ std::string section_convergence(const EvidenceSet& e);  // best-so-far vs evalua
 std::string section_rank(const EvidenceSet& e);         // micro rank vs measured rank
 std::string section_roofline(const EvidenceSet& e);     // roofline + verdict table
 std::string section_check(const EvidenceSet& e);        // correctness gate summary
+std::string section_campaign(const EvidenceSet& e);     // per bucket: chosen vs default vs cuDNN
 // Environment block and the list of raw files; hrefs are `link_prefix` + the path in the evidence dir.
 std::string section_environment(const EvidenceSet& e, const std::string& link_prefix);
 

@@ -1,5 +1,6 @@
 // Tuning convergence (replay and GPU runs) and the microbenchmark's rank agreement with the full kernel.
 #include <algorithm>
+#include <climits>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -102,6 +103,31 @@ std::string section_rank(const EvidenceSet& e) {
     out += render_xy(ch);
   }
   return out + "</div></section>";
+}
+
+std::string section_campaign(const EvidenceSet& e) {
+  const auto& c = e.campaign;
+  std::string out = section_open(
+      "campaign", "Campaign: a config per bucket",
+      "attnlab campaign tuned every probe shape of a workload and cut each group into length buckets where the best "
+      "config changes (docs/campaign.md). Per bucket, on its representative probe and in the same run: the chosen "
+      "config, the family's default and cuDNN. Tuning paid where chosen / default exceeds 1.02.");
+  if (!c.missing.empty()) return out + missing_note("campaign", c.missing) + "</section>";
+  out += fmt::format("<p class=\"src\">Source: <code>{}</code> — {} probes, {} buckets, {} evaluations, {:.0f} s</p>",
+                     xml_escape(c.file), c.probes, c.buckets.size(), c.evaluations, c.wall_s);
+  out += "<table><thead><tr><th>group</th><th>lengths</th><th>probes</th><th>chosen</th><th>TFLOP/s</th><th>default</th>"
+         "<th>cuDNN</th><th>chosen / default</th><th>chosen / cuDNN</th></tr></thead><tbody>";
+  auto ratio = [](double a, double b) { return b > 0 ? fmt::format("{:.3f}", a / b) : std::string("–"); };
+  for (auto& b : c.buckets) {
+    const bool paid = b.default_tflops > 0 && b.tflops > 1.02 * b.default_tflops;
+    out += fmt::format("<tr><td>{}</td><td class=\"num\">{}–{}</td><td class=\"num\">{}</td><td><code>{}</code></td>"
+                       "<td class=\"num\">{:.1f}</td><td class=\"num\">{:.1f}</td><td class=\"num\">{:.1f}</td>"
+                       "<td class=\"num{}\">{}</td><td class=\"num\">{}</td></tr>",
+                       xml_escape(b.group), b.min, b.max >= INT32_MAX ? std::string("∞") : std::to_string(b.max), b.probes,
+                       xml_escape(b.config), b.tflops, b.default_tflops, b.cudnn_tflops, paid ? " ok" : "",
+                       ratio(b.tflops, b.default_tflops), ratio(b.tflops, b.cudnn_tflops));
+  }
+  return out + "</tbody></table></section>";
 }
 
 }  // namespace attnlab::report

@@ -128,6 +128,29 @@ TEST(EvidenceSet, ReadsAnAttnlabProfileRun) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(ReportPage, CampaignSectionShowsEveryBucketAgainstDefaultAndCudnn) {
+  const EvidenceSet e = load_evidence(kFixture);
+  ASSERT_EQ(e.campaign.file, "campaign.json") << e.campaign.missing;
+  ASSERT_EQ(e.campaign.buckets.size(), 2u);
+  EXPECT_EQ(e.campaign.probes, 2);
+  const std::string html = render_report(e, "");
+  const size_t at = html.find("<section id=\"campaign\">");
+  ASSERT_NE(at, std::string::npos);
+  const std::string sec = html.substr(at, html.find("</section>", at) - at);
+  EXPECT_NE(sec.find("sm90-m64n128s2-pp-ov-pers"), std::string::npos);
+  EXPECT_NE(sec.find("1.077"), std::string::npos) << "301.5 / 280.0: where tuning paid";
+  EXPECT_NE(sec.find("1.034"), std::string::npos) << "610 / 590 vs cuDNN";
+  EXPECT_NE(sec.find("2048–∞"), std::string::npos);
+  EXPECT_NE(sec.find("num ok"), std::string::npos) << "the bucket where tuning paid is marked";
+  // Another schema is a warning, not a section.
+  const fs::path dir = fs::path(::testing::TempDir()) / "report-campaign-bad";
+  fs::create_directories(dir);
+  std::ofstream(dir / "campaign.json") << R"({"schema": "attnlab.campaign/9", "buckets": 3})";
+  const EvidenceSet bad = load_evidence(dir.string());
+  EXPECT_FALSE(bad.campaign.missing.empty());
+  EXPECT_FALSE(bad.warnings.empty());
+}
+
 TEST(ReportPage, EmptyDirectorySaysWhatIsMissing) {
   const fs::path dir = fs::path(::testing::TempDir()) / "report-empty";
   fs::create_directories(dir);
@@ -135,7 +158,7 @@ TEST(ReportPage, EmptyDirectorySaysWhatIsMissing) {
   EXPECT_EQ(s.charts, 0);
   EXPECT_EQ(s.missing.size(), 5u);
   const std::string html = slurp(s.out);
-  for (const char* id : {"tflops", "vs-cudnn", "convergence", "rank", "roofline", "check"})
+  for (const char* id : {"tflops", "vs-cudnn", "convergence", "rank", "roofline", "check", "campaign"})
     EXPECT_NE(html.find(std::string("data-missing=\"") + id + "\""), std::string::npos) << id;
   EXPECT_THROW(load_evidence((dir / "nope").string()), std::exception);
   auto r = test::run_cli("report " + (dir / "nope").string());
