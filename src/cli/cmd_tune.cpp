@@ -119,7 +119,7 @@ void run_replay(const Opts& o, const AttnProblem& p) {
   ro.budget = o.budget;
   ro.base.population = o.population;
   if (!o.seed_from.empty()) ro.seeds = read_micro_best(o.seed_from);
-  else ro.strategies = {"random", "genetic"};
+  else ro.strategies = {"random", "genetic", "bayes"};
   fmt::print("replay: {} records from {}, best {:.1f} TFLOP/s, target within 2%, budget {}, {} rng seeds\n",
              records.size(), o.replay, best_recorded(space, records), o.budget, o.replay_seeds);
   auto stats = replay_compare(space, records, ro);
@@ -204,8 +204,8 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--heads-k", o->heads_k, "K/V heads (GQA)")->check(count_in(1, kMaxHeads));
   cmd->add_flag("--causal", o->causal, "causal target");
   cmd->add_option("--dtype", o->dtype, "bf16 | fp16")->capture_default_str();
-  cmd->add_option("--strategy", o->strategy, "random | exhaustive | genetic | seeded | proposer")
-      ->check(CLI::IsMember({"random", "exhaustive", "genetic", "seeded", "proposer"}))
+  cmd->add_option("--strategy", o->strategy, "random | exhaustive | genetic | seeded | bayes | proposer")
+      ->check(CLI::IsMember({"random", "exhaustive", "genetic", "seeded", "bayes", "proposer"}))
       ->capture_default_str();
   cmd->add_option("--budget", o->budget, "max evaluations")->check(count_in(1, kMaxCount))->capture_default_str();
   cmd->add_option("--time", o->time_limit, "wall-clock limit, seconds (0: none)")->check(seconds(true));

@@ -41,7 +41,7 @@ struct ReplayStats {
 };
 
 struct ReplayOptions {
-  std::vector<std::string> strategies{"random", "genetic", "seeded"};
+  std::vector<std::string> strategies{"random", "genetic", "seeded", "bayes"};
   std::vector<TileConfig> seeds;  // for "seeded"
   int n_rng_seeds = 50;           // RNG seeds 1..n
   int budget = 64;

@@ -78,7 +78,8 @@ std::unique_ptr<Strategy> make_strategy(const std::string& name, const SearchSpa
   if (name == "exhaustive") return make_exhaustive(space, opt);
   if (name == "genetic") return make_genetic(space, opt);
   if (name == "seeded") return make_seeded(space, opt);
-  throw UserError("unknown strategy '" + name + "' (random, exhaustive, genetic, seeded, or --proposer CMD)");
+  if (name == "bayes") return make_bayes(space, opt);
+  throw UserError("unknown strategy '" + name + "' (random, exhaustive, genetic, seeded, bayes, or --proposer CMD)");
 }
 
 // ---- Tuner ----

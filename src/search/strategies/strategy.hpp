@@ -98,11 +98,13 @@ std::unique_ptr<Strategy> make_random_search(const SearchSpace& space, const Tun
 std::unique_ptr<Strategy> make_exhaustive(const SearchSpace& space, const TuneOptions& opt);
 std::unique_ptr<Strategy> make_genetic(const SearchSpace& space, const TuneOptions& opt);
 std::unique_ptr<Strategy> make_seeded(const SearchSpace& space, const TuneOptions& opt);  // needs opt.seeds
+// A Gaussian process over the knobs, expected improvement (seeds optional): for no microbenchmark, no neighbour.
+std::unique_ptr<Strategy> make_bayes(const SearchSpace& space, const TuneOptions& opt);
 // The GA with a given Gen 0 (repaired, deduplicated, padded with random valid configs); what
 // make_genetic (no seeds) and make_seeded (opt.seeds) both build.
 std::unique_ptr<Strategy> make_genetic_with_gen0(const SearchSpace& space, const TuneOptions& opt,
                                                  const std::vector<TileConfig>& gen0, const std::string& name);
-// "random" | "exhaustive" | "genetic" | "seeded"; UserError otherwise (proposer: see proposer.hpp).
+// "random" | "exhaustive" | "genetic" | "seeded" | "bayes"; UserError otherwise (proposer: see proposer.hpp).
 std::unique_ptr<Strategy> make_strategy(const std::string& name, const SearchSpace& space, const TuneOptions& opt);
 
 // Shared by the GA and random search: the valid configs not in `history` nor in `taken` (keys).
