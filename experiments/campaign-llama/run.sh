@@ -6,7 +6,7 @@
 source "$(dirname "$0")/../lib.sh"
 W=${W:-/tmp/campaign-work}; mkdir -p "$W"
 record_gpu
-step campaign ${CAMPAIGN_S:-480} $B campaign --workload examples/workloads/llama3-8b.json --out "$W/llama" \
+step campaign ${CAMPAIGN_S:-480} $B campaign --workload ${WORKLOAD:-examples/workloads/llama3-8b.json} --out "$W/llama" \
   --budget ${BUDGET:-10} --population 8 --max-time 0.3 ${CAMPAIGN_FLAGS:---no-micro}
 tail -30 "$OUT/campaign.log"
 for f in dispatch.json campaign.json campaign.txt; do cp "$W/llama/$f" "$OUT/" 2>/dev/null; done
