@@ -103,8 +103,7 @@ bool run_distributed(const DistributedFlags& f, const std::function<void(const E
     std::string why;
     ev.device = bind_local_gpu(world->local_rank(), why);
     if (!ev.device) {
-      RankPoolOptions coordinator;  // the other ranks leave their loops before this one ends
-      RankPool(*world, coordinator).stop();
+      if (world->size() > 1) RankPool(*world, RankPoolOptions{}).stop();  // the other ranks leave their loops first
       throw UserError("no CUDA device on rank 0: " + why);
     }
     po.local = worker_factory();

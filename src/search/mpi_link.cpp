@@ -3,6 +3,8 @@
 #include "core/error.hpp"
 
 #ifdef ATTNLAB_HAVE_MPI
+#define OMPI_SKIP_MPICXX 1  // the C API only
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
 #include <chrono>

@@ -101,7 +101,7 @@ void RankPool::start_session(const EvalSession& session) {
       continue;
     }
     waiting.erase(m->rank);
-    const std::string host = j.value("host", "?");
+    const std::string host = j.contains("host") && j["host"].is_string() ? j["host"].get<std::string>() : "?";
     if (!j["ready"].is_boolean() || !j["ready"].get<bool>())
       throw UserError(fmt::format("rank {} (host {}) cannot evaluate: {}", m->rank, host,
                                   j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>() : "?"));
@@ -164,6 +164,7 @@ void RankPool::handle(Slot& s, const std::string& text, std::vector<Job>* jobs, 
   tickets_.erase(ticket);
   Job* job = jobs && batch == batch_ ? &(*jobs)[index] : nullptr;
   Evaluation e;
+  bool refused_now = false;  // the answer was garbage: a failed evaluation, not one the rank made
   if (s.local) {
     e = s.result.get();  // a runner that cannot work at all throws here, as it would serially
   } else {
@@ -178,6 +179,7 @@ void RankPool::handle(Slot& s, const std::string& text, std::vector<Job>* jobs, 
       s.stats.refused_why = fmt::format("answered request {} with something malformed ({})", ticket, ex.what());
       log(fmt::format("mpi: {} {}: refused, no further request goes there", s.who(), s.stats.refused_why));
       if (!job || job->answered) return;
+      refused_now = true;
       e = Evaluation{};
       e.config = job->request.config;
       e.source_hash = request_source_hash(job->request);
@@ -191,7 +193,7 @@ void RankPool::handle(Slot& s, const std::string& text, std::vector<Job>* jobs, 
   }
   job->answered = true;
   job->evaluation = e;
-  ++s.stats.evaluated;
+  if (!refused_now) ++s.stats.evaluated;
   if (on_result) on_result(index, job->evaluation);
 }
 
