@@ -66,8 +66,7 @@ void add_distributed_options(CLI::App* cmd, DistributedFlags& f) {
       ->capture_default_str();
   cmd->add_option("--simulate", f.simulate,
                   "testing: a synthetic landscape instead of the GPU (no GPU needed; docs/mpi.md)")
-      ->check(CLI::IsMember({"landscape"}))
-      ->group("Testing");
+      ->check(CLI::IsMember({"landscape"}));
 }
 
 void check_distributed(const DistributedFlags& f) {
