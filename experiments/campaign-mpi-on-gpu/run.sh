@@ -12,7 +12,7 @@ if ! command -v mpirun >/dev/null; then
   ln -sf orterun /tmp/ompi/usr/bin/mpirun
 fi
 record_gpu
-{ mpirun --version | head -1; ldd "$B" | grep -E "mpi|not found"; } > "$OUT/mpi.txt" 2>&1; cat "$OUT/mpi.txt"
+{ mpirun --version | head -1; ldd "$(dirname "$B")/libattnlab_mpi.so" | grep -E "mpi|not found"; } > "$OUT/mpi.txt" 2>&1; cat "$OUT/mpi.txt"
 WL=${WL:-examples/workloads/llama3-8b.json}
 ARGS="--workload $WL --budget ${BUDGET:-8} --population 8 --max-time 0.3 --no-micro --no-refine"
 step single ${SINGLE_S:-240} $B campaign $ARGS --out "$W/single"

@@ -70,7 +70,7 @@ void add_distributed_options(CLI::App* cmd, DistributedFlags& f) {
 }
 
 void check_distributed(const DistributedFlags& f) {
-  if (f.mpi && !mpi_available()) start_mpi();  // its UserError says how to build with MPI
+  if (f.mpi) require_mpi();  // built without MPI, or the plugin or the MPI library cannot be loaded
   if (!f.simulate.empty()) SimulatedFaults::from_env();
 }
 

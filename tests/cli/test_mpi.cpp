@@ -248,3 +248,22 @@ TEST(Mpi, ATuneOverThreeRanksEqualsOneProcessAndBadUseIsAOneLineError) {
   }
   fs::remove_all(dir);
 }
+
+TEST(Mpi, WithoutMpiOrItsPluginTheFlagIsAOneLineErrorBeforeAnyWork) {
+  // A copy of the binary with no plugin beside it (or a build without MPI): --mpi cannot work, and says so.
+  const fs::path dir = fresh_dir("noplugin");
+  fs::copy_file(test::cli_binary(), dir / "attnlab");
+  const std::string cmd = (dir / "attnlab").string() + " tune --simulate landscape --family sm90 --strategy random " +
+                          "--budget 4 --db " + (dir / "t.db").string() + " --out-dir " + dir.string() + " --mpi 2>&1";
+  FILE* pipe = popen(cmd.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string out;
+  char buf[4096];
+  for (size_t n; (n = fread(buf, 1, sizeof buf, pipe)) > 0;) out.append(buf, n);
+  const int status = pclose(pipe);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << out;
+  EXPECT_EQ(out.rfind("attnlab: error: --mpi: ", 0), 0u) << out;
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 1) << out;
+  EXPECT_FALSE(fs::exists(dir / "t.db")) << "no work before the error";
+  fs::remove_all(dir);
+}
