@@ -21,6 +21,7 @@ struct RankPool::Slot {
   int rank = 0;
   bool local = false;
   long ticket = 0;  // the request it works on; 0: idle
+  bool awaiting_ready = false;  // the session was sent; no request until its ready arrives
   Clock::time_point since;
   double cudnn_us = 0;
   RankStats stats;
@@ -68,11 +69,10 @@ RankPool::Slot* RankPool::slot_of_rank(int rank) {
 
 void RankPool::start_session(const EvalSession& session) {
   const std::string msg = json_text(to_json(session));
-  std::set<int> waiting;
   for (auto& s : slots_)
     if (!s->local && s->live()) {
       link_.send(s->rank, msg);  // queued behind a request it still works on: its late answer comes first
-      waiting.insert(s->rank);
+      s->awaiting_ready = true;
     }
   for (auto& s : slots_)
     if (s->local) {
@@ -84,53 +84,53 @@ void RankPool::start_session(const EvalSession& session) {
       s->runner = opt_.local(session.options);
       s->cudnn_us = s->runner->cudnn_median_us();
     }
-  while (!waiting.empty()) {
-    auto m = link_.receive(1.0);
-    if (!m) continue;
-    Slot* s = slot_of_rank(m->rank);
-    if (!s || !waiting.count(m->rank)) continue;
-    json j = json::parse(m->text, nullptr, false);
-    if (!j.is_object() || !j.contains("ready")) {
-      if (s->ticket) handle(*s, m->text, nullptr, {});  // a late answer from the last session
-      else {
-        s->stats.refused = true;
-        s->stats.refused_why = "answered the session with something malformed";
-        log(fmt::format("mpi: {} {}: refused", s->who(), s->stats.refused_why));
-        waiting.erase(m->rank);
-      }
-      continue;
-    }
-    waiting.erase(m->rank);
-    const std::string host = j.contains("host") && j["host"].is_string() ? j["host"].get<std::string>() : "?";
-    if (!j["ready"].is_boolean() || !j["ready"].get<bool>())
-      throw UserError(fmt::format("rank {} (host {}) cannot evaluate: {}", m->rank, host,
-                                  j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>() : "?"));
-    try {
-      s->stats.gpu_uuid = j.at("gpu_uuid").get<std::string>();
-      s->stats.host = host;
-      s->cudnn_us = j.at("cudnn_us").get<double>();
-      const std::string arch = j.at("arch").get<std::string>();
-      if (!opt_.arch.empty() && arch != opt_.arch)
-        throw UserError(fmt::format("rank {} (host {}): its GPU {} is {}, the campaign's arch is {}", m->rank, host,
-                                    s->stats.gpu_uuid, arch, opt_.arch));
-    } catch (const json::exception& e) {
-      s->stats.refused = true;
-      s->stats.refused_why = std::string("answered the session with a malformed ready (") + e.what() + ")";
-      log(fmt::format("mpi: {} {}: refused", s->who(), s->stats.refused_why));
-    }
+  // Ranks that were idle answer now; one still busy with a late request (a stalled rank) is not waited for: it
+  // gets requests again once its ready arrives (poll), so a stall does not hold up the next probe.
+  auto idle_waiting = [&] {
+    return std::any_of(slots_.begin(), slots_.end(), [](auto& s) { return s->live() && s->awaiting_ready && !s->ticket; });
+  };
+  while (idle_waiting())
+    if (auto m = link_.receive(1.0))
+      if (Slot* s = slot_of_rank(m->rank); s && !s->local) on_message(*s, m->text, nullptr, {});
+}
+
+// A message from a remote rank: its ready for the current session, or an answer to its request.
+void RankPool::on_message(Slot& s, const std::string& text, std::vector<Job>* jobs, const EvalRunner::OnResult& on_result) {
+  const json j = json::parse(text, nullptr, false);
+  if (!s.awaiting_ready || s.ticket || !j.is_object() || !j.contains("ready")) {
+    handle(s, text, jobs, on_result);
+    return;
+  }
+  s.awaiting_ready = false;
+  const std::string host = j.contains("host") && j["host"].is_string() ? j["host"].get<std::string>() : "?";
+  if (!j["ready"].is_boolean() || !j["ready"].get<bool>())
+    throw UserError(fmt::format("rank {} (host {}) cannot evaluate: {}", s.rank, host,
+                                j.contains("error") && j["error"].is_string() ? j["error"].get<std::string>() : "?"));
+  try {
+    s.stats.gpu_uuid = j.at("gpu_uuid").get<std::string>();
+    s.stats.host = host;
+    s.cudnn_us = j.at("cudnn_us").get<double>();
+    const std::string arch = j.at("arch").get<std::string>();
+    if (!opt_.arch.empty() && arch != opt_.arch)
+      throw UserError(fmt::format("rank {} (host {}): its GPU {} is {}, the campaign's arch is {}", s.rank, host,
+                                  s.stats.gpu_uuid, arch, opt_.arch));
+  } catch (const json::exception& e) {
+    s.stats.refused = true;
+    s.stats.refused_why = std::string("answered the session with a malformed ready (") + e.what() + ")";
+    log(fmt::format("mpi: {} {}: refused", s.who(), s.stats.refused_why));
   }
 }
 
 double RankPool::cudnn_median_us() const {
   for (auto& s : slots_)
-    if (s->live()) return s->cudnn_us;
+    if (s->live() && !s->awaiting_ready) return s->cudnn_us;
   return 0;
 }
 
 void RankPool::dispatch(std::vector<Job>& jobs, std::vector<size_t>& pending) {
   std::erase_if(pending, [&](size_t i) { return jobs[i].answered; });
   for (auto& s : slots_) {
-    if (!s->live() || s->ticket || pending.empty()) continue;
+    if (!s->live() || s->ticket || s->awaiting_ready || pending.empty()) continue;
     const auto it = std::find_if(pending.begin(), pending.end(), [&](size_t i) {
       return std::find(jobs[i].ranks.begin(), jobs[i].ranks.end(), s->rank) == jobs[i].ranks.end();
     });
@@ -202,7 +202,7 @@ void RankPool::poll(std::vector<Job>& jobs, const EvalRunner::OnResult& on_resul
     if (s->local && s->ticket && s->result.wait_for(std::chrono::seconds(0)) == std::future_status::ready)
       handle(*s, "", &jobs, on_result);
   if (auto m = link_.receive(timeout_s))
-    if (Slot* s = slot_of_rank(m->rank); s && !s->local) handle(*s, m->text, &jobs, on_result);
+    if (Slot* s = slot_of_rank(m->rank); s && !s->local) on_message(*s, m->text, &jobs, on_result);
 }
 
 void RankPool::reissue_overdue(std::vector<Job>& jobs, std::vector<size_t>& pending) {
@@ -254,7 +254,9 @@ void RankPool::stop() {
   while (!waiting.empty())
     if (auto m = link_.receive(1.0)) {
       const json j = json::parse(m->text, nullptr, false);
-      if (j.is_object() && j.contains("bye")) waiting.erase(m->rank);  // anything else is a late answer
+      if (j.is_object() && j.contains("bye")) waiting.erase(m->rank);
+      else if (Slot* s = slot_of_rank(m->rank); s && s->ticket) handle(*s, m->text, nullptr, {});  // a late answer
+      // anything else (a ready nobody waits for any more) is dropped
     }
 }
 

@@ -65,7 +65,8 @@ class RankPool {
   RankPool(RankLink& link, RankPoolOptions opt);
   ~RankPool();  // stop(), never throws
   // Every rank switches to the session's target (and times cuDNN on its GPU); UserError naming the rank when
-  // one cannot (no GPU, another arch).
+  // one cannot (no GPU, another arch). Waits for the idle ranks' ready; a rank still busy with a late request
+  // gets work again once its ready arrives.
   void start_session(const EvalSession& s);
   // cuDNN's median as the reference rank measured it: rank 0's when it evaluates, else the lowest live rank's.
   double cudnn_median_us() const;
@@ -81,6 +82,7 @@ class RankPool {
   void dispatch(std::vector<Job>& jobs, std::vector<size_t>& pending);
   void poll(std::vector<Job>& jobs, const EvalRunner::OnResult& on_result, double timeout_s);
   void handle(Slot& s, const std::string& text, std::vector<Job>* jobs, const EvalRunner::OnResult& on_result);
+  void on_message(Slot& s, const std::string& text, std::vector<Job>* jobs, const EvalRunner::OnResult& on_result);
   void reissue_overdue(std::vector<Job>& jobs, std::vector<size_t>& pending);
   Slot* slot_of_rank(int rank);
   void log(const std::string& s) const;
