@@ -89,6 +89,7 @@ void add_campaign(CLI::App& app) {
     run_distributed(*dist, [&](const Evaluators& ev) {
       c.device = ev.device;
       c.runner = ev.runner;
+      c.retime = ev.on_rank0;  // --mpi: the finalists on rank 0's GPU
       c.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
       fmt::print(stderr, "campaign '{}': {} probes in {} groups, budget {} per probe\n", w.name, w.problems(),
                  w.groups.size(), o->budget);

@@ -14,6 +14,8 @@
 namespace attnlab::cli {
 
 namespace {
+constexpr const char* kRetimeTag = "retime";  // the request's source_file (messages only): the simulation's log says so
+
 void to_stderr(const std::string& line) { fmt::print(stderr, "{}\n", line); }
 
 // Local rank -> one of this host's GPUs (round robin when ranks outnumber them). This process reads the device
@@ -111,6 +113,9 @@ bool run_distributed(const DistributedFlags& f, const std::function<void(const E
   po.local_uuid = ev.device->uuid;
   RankPool pool(*world, po);
   ev.runner = [&pool](const GpuEvalOptions& go) { return std::make_unique<MpiRunner>(pool, go); };
+  ev.on_rank0 = [&pool](const GpuEvalOptions& go, const TileConfig& c, double& cudnn_us) {
+    return pool.run_on_rank0(go, EvalRequest{0, c, "", kRetimeTag}, &cudnn_us);
+  };
   fmt::print(stderr, "mpi: {} ranks; rank 0 ({}) owns the search and the database, every rank evaluates\n", world->size(),
              po.local_uuid);
   body(ev);

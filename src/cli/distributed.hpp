@@ -30,6 +30,8 @@ void check_distributed(const DistributedFlags& f);
 struct Evaluators {
   std::optional<DeviceInfo> device;
   RunnerFactory runner;
+  // With --mpi: one evaluation on rank 0's own GPU (a campaign's finalists); null otherwise.
+  std::function<Evaluation(const GpuEvalOptions&, const TileConfig&, double& cudnn_us)> on_rank0;
 };
 
 // Runs `body` in the process that owns the command (rank 0, or this one without --mpi); the other ranks serve

@@ -239,6 +239,13 @@ std::vector<Evaluation> RankPool::run_batch(const std::vector<EvalRequest>& requ
   return out;
 }
 
+Evaluation RankPool::run_on_rank0(const GpuEvalOptions& go, const EvalRequest& r, double* cudnn_us) {
+  if (!opt_.local) throw std::logic_error("run_on_rank0: rank 0 does not evaluate");
+  auto runner = opt_.local(go);
+  if (cudnn_us) *cudnn_us = runner->cudnn_median_us();
+  return runner->run(r);
+}
+
 void RankPool::stop() {
   if (stopped_) return;
   stopped_ = true;

@@ -71,6 +71,9 @@ class RankPool {
   // cuDNN's median as the reference rank measured it: rank 0's when it evaluates, else the lowest live rank's.
   double cudnn_median_us() const;
   std::vector<Evaluation> run_batch(const std::vector<EvalRequest>& requests, const EvalRunner::OnResult& on_result);
+  // One request on rank 0's own GPU, outside any batch (a campaign's finalists are re-timed there, so every entry of
+  // the dispatch table is measured on one GPU): a fresh local runner for `go`; its cuDNN median in *cudnn_us.
+  Evaluation run_on_rank0(const GpuEvalOptions& go, const EvalRequest& r, double* cudnn_us);
   // Ranks leave their loops (idempotent); waits for each one's goodbye.
   void stop();
   std::vector<RankStats> stats() const;

@@ -93,7 +93,8 @@ Evaluation SyntheticRunner::run(const EvalRequest& r) {
   e.median_us = target_.flops() / (e.tflops * 1e12) * 1e6;
   e.speedup_vs_cudnn = cudnn_median_us() / e.median_us;
   if (!faults_.log.empty()) {
-    const std::string line = fmt::format("{}\t{}\t{}\n", rank_, shape_key(target_), r.config.name());
+    const std::string line = fmt::format("{}\t{}\t{}{}\n", rank_, shape_key(target_), r.config.name(),
+                                         r.source_file.empty() ? "" : "\t" + r.source_file);
     if (FILE* f = std::fopen(faults_.log.c_str(), "a")) {  // one short append: whole lines from every rank
       std::fwrite(line.data(), 1, line.size(), f);
       std::fclose(f);

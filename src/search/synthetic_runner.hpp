@@ -17,7 +17,7 @@ DeviceInfo simulated_device(int rank);
 double synthetic_tflops(const TileConfig& c, const AttnProblem& p);
 
 struct SimulatedFaults {
-  std::string log;               // ATTNLAB_SIM_LOG=FILE: "rank<TAB>shape<TAB>config" appended per evaluation
+  std::string log;               // ATTNLAB_SIM_LOG=FILE: "rank<TAB>shape<TAB>config[<TAB>source_file]" per evaluation
   double eval_s = 0;             // ATTNLAB_SIM_EVAL_MS=N: each evaluation takes N ms
   int die_rank = -1, die_after = 0;  // ATTNLAB_SIM_DIE=R:K: rank R exits (status 17) at its evaluation K+1
   int slow_rank = -1;            // ATTNLAB_SIM_SLOW=R:S: rank R's first evaluation takes S seconds

@@ -102,12 +102,17 @@ std::map<std::string, Row> rows(const fs::path& db) {
 struct Log {
   std::map<int, int> per_rank;
   std::multiset<std::string> evaluated;  // shape + " " + config, as rows() keys them
+  int retimed = 0;                       // finalists re-timed on rank 0 (not the tunes' evaluations)
 };
 Log read_log(const fs::path& f) {
   Log l;
   std::ifstream in(f);
   std::string line;
   while (std::getline(in, line)) {
+    if (std::count(line.begin(), line.end(), '\t') == 3) {
+      l.retimed += line.rfind("0\t", 0) == 0;  // rank 0's, by construction
+      continue;
+    }
     const auto a = line.find('\t'), b = line.rfind('\t');
     ++l.per_rank[std::stoi(line.substr(0, a))];
     l.evaluated.insert(line.substr(a + 1, b - a - 1) + " " + line.substr(b + 1));
@@ -173,6 +178,11 @@ TEST(Mpi, ACampaignOverThreeRanksEvaluatesEachCandidateOnceAndEqualsOneProcess) 
     read_back += e.gpu_uuid == "GPU-sim-rank1";
   EXPECT_EQ(read_back, on_rank1);
   EXPECT_NE(res.output.find("mpi: rank 2 GPU-sim-rank2"), std::string::npos) << res.output;
+  // The finalists re-timed on rank 0's GPU, one per bucket (the synthetic landscape gives the same numbers).
+  size_t retimed = 0;
+  for (size_t at = 0; (at = res.output.find("re-timed on one GPU", at)) != std::string::npos; ++at) ++retimed;
+  EXPECT_EQ(retimed, ref.table.size()) << res.output;
+  EXPECT_GE(log.retimed, int(ref.table.size())) << "chosen (and default) of each bucket, measured on rank 0";
   fs::remove_all(dir);
 }
 
