@@ -3,8 +3,9 @@
 # per layer with exactly these link dependencies, and tests/core/test_layers.cpp checks every #include in
 # src/ against the same table (written to the build folder as layers.txt), so a header cannot reach upwards.
 # base and families need no GPU library; report and store stay host-only; runtime + launch + families is what
-# a packaged kernel needs (no NVRTC, cuDNN or SQLite).
-set(ATTNLAB_LAYERS base families store report runtime nvrtc launch check backends measure search profile evidence cli)
+# a packaged kernel needs (no NVRTC, cuDNN or SQLite). mpi is not a static library: it is the plugin
+# libattnlab_mpi.so (built only with an MPI, loaded by search/mpi_link.cpp for --mpi), and only it links MPI.
+set(ATTNLAB_LAYERS base families store report runtime nvrtc launch check backends measure search mpi profile evidence cli)
 set(LAYER_base_GLOBS core/* io/*)
 set(LAYER_base_DEPS)
 set(LAYER_families_GLOBS backends/custom/tile_config.* backends/custom/family.hpp backends/custom/family_registry.*
@@ -32,6 +33,8 @@ set(LAYER_measure_GLOBS measure/*)
 set(LAYER_measure_DEPS backends)
 set(LAYER_search_GLOBS search/* search/strategies/*)
 set(LAYER_search_DEPS measure store)
+set(LAYER_mpi_GLOBS mpi/*)
+set(LAYER_mpi_DEPS search)
 set(LAYER_profile_GLOBS profile/*)
 set(LAYER_profile_DEPS search)
 set(LAYER_evidence_GLOBS evidence/*)

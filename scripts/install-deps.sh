@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(cmake ninja-build g++ nlohmann-json3-dev libcli11-dev libfmt-dev libgtest-dev libsqlite3-dev
-              zlib1g-dev libxml2-dev libeigen3-dev chromium)
+              zlib1g-dev libxml2-dev libeigen3-dev chromium libopenmpi-dev openmpi-bin)
 # Pinned wheels: headers only, installed with --no-deps --target so nothing touches site-packages.
 WHEELS=(nvidia-cutlass==4.2.0.0 nvidia-cudnn-frontend==1.32.0 nvidia-cuda-cuobjdump==13.2.51 nvidia-cuda-nvdisasm==13.2.51 cuda-bench==0.3.0)
 DEPS_DIR=.deps/py

@@ -6,6 +6,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
+#include "cli/distributed.hpp"
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
 #include "io/json_text.hpp"
@@ -29,6 +30,7 @@ struct Opts {
 void add_campaign(CLI::App& app) {
   auto* cmd = app.add_subcommand("campaign", "Tune every shape of a workload; write dispatch.json (a config per bucket)");
   auto o = std::make_shared<Opts>();
+  auto dist = std::make_shared<DistributedFlags>();
   cmd->add_option("--workload,-w", o->workload, "workload file (docs/campaign.md, schema attnlab.workload/1)")
       ->required()
       ->check(CLI::ExistingFile);
@@ -54,7 +56,8 @@ void add_campaign(CLI::App& app) {
   cmd->add_flag("--fresh", o->fresh, "re-measure instead of reusing the database's evaluations");
   cmd->add_option("--seed", o->rng_seed, "RNG seed of every probe's tune")->capture_default_str();
   cmd->add_flag("--plan", o->plan, "print the probe groups and shapes, run nothing");
-  cmd->callback([o] {
+  add_distributed_options(cmd, *dist);
+  cmd->callback([o, dist] {
     const Workload w = read_workload_file(o->workload);
     if (o->plan) {
       for (auto& g : w.groups) {
@@ -67,6 +70,7 @@ void add_campaign(CLI::App& app) {
     if (o->db.empty()) o->db = (fs::path(o->out) / "campaign.db").string();
     check_outputs({{"--out", o->out, OutputKind::folder}, {"--db", o->db, OutputKind::file_in_folders}},
                   {{"--workload", o->workload}});
+    check_distributed(*dist);
     CampaignOptions c;
     c.workload = w;
     c.family = o->family;
@@ -75,25 +79,30 @@ void add_campaign(CLI::App& app) {
     c.population = o->population;
     c.max_time_s = o->max_time;
     c.tolerance = o->tolerance;
-    c.micro = !o->no_micro;
+    c.micro = !o->no_micro && dist->simulate.empty();  // the microbenchmark needs the GPU
     c.micro_top = o->micro_top;
     c.refine = !o->no_refine;
     c.fresh = o->fresh;
     c.rng_seed = o->rng_seed;
     c.db = o->db;
     c.out_dir = o->out;
-    c.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
-    fmt::print(stderr, "campaign '{}': {} probes in {} groups, budget {} per probe\n", w.name, w.problems(),
-               w.groups.size(), o->budget);
-    const CampaignResult r = run_campaign(c);
-    const fs::path out(o->out);
-    write_file_atomic((out / "dispatch.json").string(), json_text(to_json(r.table), 1) + "\n");
-    write_file_atomic((out / "campaign.json").string(), json_text(campaign_to_json(r, r.table.environment), 1) + "\n");
-    const std::string table = campaign_table_text(r);
-    write_file_atomic((out / "campaign.txt").string(), table);
-    fmt::print("{}", table);
-    fmt::print("wrote {}, {}, {}\n", (out / "dispatch.json").string(), (out / "campaign.json").string(),
-               (out / "campaign.txt").string());
+    run_distributed(*dist, [&](const Evaluators& ev) {
+      c.device = ev.device;
+      c.runner = ev.runner;
+      c.retime = ev.on_rank0;  // --mpi: the finalists on rank 0's GPU
+      c.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
+      fmt::print(stderr, "campaign '{}': {} probes in {} groups, budget {} per probe\n", w.name, w.problems(),
+                 w.groups.size(), o->budget);
+      const CampaignResult r = run_campaign(c);
+      const fs::path out(o->out);
+      write_file_atomic((out / "dispatch.json").string(), json_text(to_json(r.table), 1) + "\n");
+      write_file_atomic((out / "campaign.json").string(), json_text(campaign_to_json(r, r.table.environment), 1) + "\n");
+      const std::string table = campaign_table_text(r);
+      write_file_atomic((out / "campaign.txt").string(), table);
+      fmt::print("{}", table);
+      fmt::print("wrote {}, {}, {}\n", (out / "dispatch.json").string(), (out / "campaign.json").string(),
+                 (out / "campaign.txt").string());
+    });
   });
 }
 

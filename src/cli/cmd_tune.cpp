@@ -9,6 +9,7 @@
 
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
+#include "cli/distributed.hpp"
 #include "cli/shape_options.hpp"
 #include "core/error.hpp"
 #include "core/process.hpp"
@@ -171,8 +172,10 @@ void profile_top(const Opts& o, const AttnProblem& p) {
   fmt::print("profiled {} of the top {} configs; verdicts in {}\n", n, o.profile_top, path);
 }
 
-void run_tune(const Opts& o, const AttnProblem& p) {
+void run_tune(const Opts& o, const AttnProblem& p, const Evaluators& ev) {
   TuneSessionOptions t;
+  t.device = ev.device;
+  t.runner = ev.runner;
   t.target = p;
   t.family = o.family;
   t.space = o.space;
@@ -200,6 +203,7 @@ void run_tune(const Opts& o, const AttnProblem& p) {
 void add_tune(CLI::App& app) {
   auto* cmd = app.add_subcommand("tune", "Search tile configs (GPU), or compare strategies on recorded results (--replay)");
   auto o = std::make_shared<Opts>();
+  auto dist = std::make_shared<DistributedFlags>();
   cmd->add_option("--shape", o->shape, "target B,H,Sq,Sk,d or B,H,S,d")->capture_default_str();
   cmd->add_option("--heads-k", o->heads_k, "K/V heads (GQA)")->check(count_in(1, kMaxHeads));
   cmd->add_flag("--causal", o->causal, "causal target");
@@ -235,7 +239,8 @@ void add_tune(CLI::App& app) {
   cmd->add_option("--profile-metrics", o->profile_metrics, "brief or full, for --profile-top")
       ->check(CLI::IsMember({"brief", "full"}));
   cmd->add_option("--export", o->export_run, "write evo_log.csv / evo_best.json of a stored run (by run id) and exit");
-  cmd->callback([o] {
+  add_distributed_options(cmd, *dist);
+  cmd->callback([o, dist] {
     const AttnProblem p = target_of(*o);
     check_outputs(outputs_of(*o), inputs_of(*o));
     if (o->replay.empty() && o->export_run.empty()) {  // argument errors before the GPU is touched
@@ -244,9 +249,16 @@ void add_tune(CLI::App& app) {
       if (!o->seed_from.empty()) read_micro_best(o->seed_from);
       if (o->profile_top > 0) profile::require_ncu();  // not after an hour of tuning
     }
+    const bool searching = o->replay.empty() && o->export_run.empty();
+    if ((dist->mpi || !dist->simulate.empty()) && !searching)
+      throw UserError(std::string(dist->mpi ? "--mpi" : "--simulate") + " is for a search, not --replay or --export");
+    if (dist->mpi && o->strategy == "proposer")
+      throw UserError("--mpi does not run source candidates (--strategy proposer): they are sanitised where they compile");
+    if (!dist->simulate.empty() && o->profile_top > 0) throw UserError("--profile-top needs the GPU, not --simulate");
+    check_distributed(*dist);
     if (!o->export_run.empty()) export_run(*o);
     else if (!o->replay.empty()) run_replay(*o, p);
-    else run_tune(*o, p);
+    else run_distributed(*dist, [&](const Evaluators& ev) { run_tune(*o, p, ev); });
   });
 
   // The worker of search/eval_runner.hpp: its settings arrive as the first line on stdin (eval_protocol.hpp).

@@ -23,7 +23,7 @@ std::vector<Evaluation> CachedEvaluator::evaluate(const std::vector<TileConfig>&
   // Stored as each finishes when the inner evaluator says so, else when the batch returns.
   size_t streamed = 0;
   inner_.on_evaluated = [&](const Evaluation& e) {
-    db_.put(ctx_, e);
+    db_.put(ctx_, e, ResultsDb::measured_on_json(e));
     ++streamed;
   };
   std::vector<Evaluation> fresh;
@@ -36,7 +36,7 @@ std::vector<Evaluation> CachedEvaluator::evaluate(const std::vector<TileConfig>&
   inner_.on_evaluated = nullptr;
   if (fresh.size() != todo.size()) throw std::logic_error("evaluator returned a different number of evaluations");
   for (size_t j = 0; j < fresh.size(); ++j) {
-    if (streamed != fresh.size()) db_.put(ctx_, fresh[j]);
+    if (streamed != fresh.size()) db_.put(ctx_, fresh[j], ResultsDb::measured_on_json(fresh[j]));
     out[missing[j]] = std::move(fresh[j]);
     ++misses_;
   }
@@ -48,7 +48,7 @@ std::vector<Evaluation> CachedEvaluator::evaluate_sources(const std::vector<Cand
   if (auto* inner = dynamic_cast<SourceEvaluator*>(&inner_)) {
     size_t streamed = 0;
     inner_.on_evaluated = [&](const Evaluation& e) {
-      db_.put(ctx_, e);  // keyed by e.source_hash (the variant's own)
+      db_.put(ctx_, e, ResultsDb::measured_on_json(e));  // keyed by e.source_hash (the variant's own)
       ++streamed;
     };
     try {
@@ -59,7 +59,7 @@ std::vector<Evaluation> CachedEvaluator::evaluate_sources(const std::vector<Cand
     }
     inner_.on_evaluated = nullptr;
     if (streamed != out.size())
-      for (auto& e : out) db_.put(ctx_, e);
+      for (auto& e : out) db_.put(ctx_, e, ResultsDb::measured_on_json(e));
     misses_ += int(out.size());
     return out;
   }

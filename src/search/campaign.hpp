@@ -48,6 +48,10 @@ struct CampaignOptions {
   // Tests and simulation: the device (none: this GPU) and the runner per probe (none: a worker process).
   std::optional<DeviceInfo> device;
   std::function<std::unique_ptr<EvalRunner>(const GpuEvalOptions&)> runner;
+  // Evaluations measured on several GPUs (MPI ranks, docs/mpi.md): each bucket's chosen config and the default of
+  // its representative probe are re-timed by this, on one GPU, before they enter the dispatch table (with cuDNN
+  // measured there too). Null: the tune's measurements are used (one GPU measured everything).
+  std::function<Evaluation(const GpuEvalOptions&, const TileConfig&, double& cudnn_us)> retime;
 };
 
 struct ProbeResult {

@@ -18,6 +18,15 @@ double seconds_since(clock_type::time_point t) { return std::chrono::duration<do
 
 std::string request_source_hash(const EvalRequest& r) { return evaluation_source_hash(r.source_text); }
 
+std::vector<Evaluation> EvalRunner::run_batch(const std::vector<EvalRequest>& requests, const OnResult& on_result) {
+  std::vector<Evaluation> out;
+  for (size_t i = 0; i < requests.size(); ++i) {
+    out.push_back(run(requests[i]));
+    if (on_result) on_result(i, out.back());
+  }
+  return out;
+}
+
 WorkerRunner::WorkerRunner(EvalSession session, std::vector<std::string> argv)
     : session_(std::move(session)), argv_(std::move(argv)) {
   if (argv_.empty()) argv_ = {self_executable(), "eval-worker"};

@@ -5,7 +5,8 @@
 //    (compile, gate, timing): a candidate that hangs, kills the worker, leaves its CUDA context dead or
 //    answers something malformed is a failed Evaluation naming what happened, and a fresh worker starts;
 //  - ReplayRunner: answers from recorded evaluations (a results database), for tests and simulation.
-// Later runners (other GPUs of the host, other hosts) implement the same interface.
+//  - MpiRunner (search/rank_pool.hpp): a batch spread over MPI ranks, each with its own WorkerRunner.
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,9 +26,16 @@ class EvalRunner {
   // Whether GpuEvaluator compiles each batch into the kernel cache first (and sanitises source candidates):
   // true for runners that launch kernels; a replay answers from its recording and needs neither.
   virtual bool launches_kernels() const { return true; }
+  // Whether GpuEvaluator's parallel NVRTC pre-compile runs here: false for runners whose candidates are
+  // compiled elsewhere (MPI ranks compile on their own hosts' cores).
+  virtual bool compiles_locally() const { return launches_kernels(); }
   // Never throws for what a candidate does; throws only when the runner itself cannot work (no worker
   // could be started at all).
   virtual Evaluation run(const EvalRequest& r) = 0;
+  // A batch: the evaluations in the requests' order; on_result(index, evaluation) as each one arrives
+  // (the results database stores it then). Default: run() one request after the other.
+  using OnResult = std::function<void(size_t index, const Evaluation&)>;
+  virtual std::vector<Evaluation> run_batch(const std::vector<EvalRequest>& requests, const OnResult& on_result);
 };
 
 class WorkerRunner : public EvalRunner {

@@ -249,7 +249,7 @@ std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& ba
   std::atomic<size_t> next{0};
   std::vector<char> compiled(batch.size(), 0);
   std::vector<std::thread> pool;
-  const unsigned n = !runner_->launches_kernels()
+  const unsigned n = !runner_->compiles_locally()
                          ? 0u
                          : std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), batch.size()));
   for (unsigned i = 0; i < n; ++i)
@@ -264,15 +264,23 @@ std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& ba
       }
     });
   for (auto& t : pool) t.join();
-  // 2. source candidates under compute-sanitizer, 3. then gated and timed by the runner, one at a time.
-  std::vector<Evaluation> out;
+  // 2. source candidates under compute-sanitizer, 3. then gated and timed by the runner as one batch (one at a
+  // time, or spread over ranks), each stored (on_evaluated) as it arrives.
+  std::vector<Evaluation> out(batch.size());
+  std::vector<EvalRequest> requests;
+  std::vector<size_t> slot_of;  // requests[k] answers out[slot_of[k]]
   for (size_t i = 0; i < batch.size(); ++i) {
     const Candidate& cand = batch[i];
     if (!unreadable[i].empty()) {
-      Evaluation e;
-      e.config = cand.config;
-      e.error = unreadable[i];
-      out.push_back(e);
+      out[i].config = cand.config;
+      out[i].error = unreadable[i];
+      continue;
+    }
+    if (!cand.source_file.empty() && opt_.sanitize_sources && runner_->launches_kernels() && !runner_->compiles_locally()) {
+      out[i].config = cand.config;
+      out[i].source_hash = evaluation_source_hash(texts[i]);
+      out[i].error = "not evaluated: source candidates are sanitised where they are compiled, and this runner "
+                     "compiles elsewhere (MPI ranks)";
       continue;
     }
     if (!cand.source_file.empty() && opt_.sanitize_sources && compiled[i] && runner_->launches_kernels()) {
@@ -281,20 +289,24 @@ std::vector<Evaluation> GpuEvaluator::run_batch(const std::vector<Candidate>& ba
       fmt::print(stderr, "sanitize {} @ {}: {} ({:.1f} s)\n", cand.config.name(), cand.source_file,
                  s.clean ? "clean" : s.error, s.seconds);
       if (!s.clean) {
-        Evaluation e;
+        Evaluation& e = out[i];
         e.config = cand.config;
         e.compiled = true;
         e.source_hash = evaluation_source_hash(texts[i]);
         e.error = s.ran ? fmt::format("rejected by compute-sanitizer {}", s.error)
                         : fmt::format("not evaluated: {} (source candidates must pass compute-sanitizer; "
                                       "ATTNLAB_SANITIZE_SOURCES=0 skips it)", s.error);
-        out.push_back(e);
         continue;
       }
     }
-    out.push_back(runner_->run(EvalRequest{++requests_, cand.config, texts[i], cand.source_file}));
-    if (on_evaluated) on_evaluated(out.back());
+    requests.push_back(EvalRequest{++requests_, cand.config, texts[i], cand.source_file});
+    slot_of.push_back(i);
   }
+  const auto results = runner_->run_batch(requests, [&](size_t, const Evaluation& e) {
+    if (on_evaluated) on_evaluated(e);
+  });
+  if (results.size() != requests.size()) throw std::logic_error("runner returned a different number of evaluations");
+  for (size_t k = 0; k < results.size(); ++k) out[slot_of[k]] = results[k];
   return out;
 }
 

@@ -12,10 +12,12 @@
 namespace attnlab {
 
 nlohmann::json evaluation_to_json(const Evaluation& e) {
-  return {{"config", e.config.name()}, {"source_hash", e.source_hash}, {"compiled", e.compiled},
+  nlohmann::json j = {{"config", e.config.name()}, {"source_hash", e.source_hash}, {"compiled", e.compiled},
           {"registers", e.registers},  {"spill_bytes", e.spill_bytes}, {"smem_bytes", e.smem_bytes},
           {"correct", e.correct},      {"max_error", e.max_error},     {"median_us", e.median_us},
           {"tflops", e.tflops},        {"speedup_vs_cudnn", e.speedup_vs_cudnn}, {"error", e.error}};
+  if (!e.gpu_uuid.empty()) j["gpu_uuid"] = e.gpu_uuid;
+  return j;
 }
 
 
@@ -34,6 +36,7 @@ Evaluation evaluation_from_json(const nlohmann::json& j) {
     e.tflops = json_number(j, "tflops", 0.0);
     e.speedup_vs_cudnn = json_number(j, "speedup_vs_cudnn", 0.0);
     e.error = j.value("error", "");
+    e.gpu_uuid = j.value("gpu_uuid", "");
     return e;
   } catch (const nlohmann::json::exception& ex) {
     throw UserError(std::string("malformed evaluation record: ") + readable_reason(ex));

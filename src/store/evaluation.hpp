@@ -21,6 +21,9 @@ struct Evaluation {
   double tflops = 0;         // fitness (0 when failed)
   double speedup_vs_cudnn = 0;  // median_cudnn / median_us on the target shape (0 when unknown)
   std::string error;         // compile log excerpt, gate failure or fault
+  // The GPU that measured it (its UUID) when that is not the database context's own GPU (an MPI rank,
+  // docs/mpi.md); empty: the context's GPU. Its speedup_vs_cudnn is against cuDNN timed on that GPU.
+  std::string gpu_uuid;
   bool ok() const { return compiled && correct && tflops > 0; }
 };
 

@@ -38,7 +38,15 @@ void bind_ctx(Stmt& s, const EvalContext& ctx) {
 
 constexpr const char* kEvalColumns =
     "config, source_hash, compiled, registers, spill_bytes, smem_bytes, correct, max_error, median_us, "
-    "tflops, speedup_vs_cudnn, error";
+    "tflops, speedup_vs_cudnn, error, timing_json";
+
+// The GPU that measured a row when it is not the context's own (an MPI rank): timing_json's "measured_on".
+// A timing_json that is not such an object leaves it empty (it is informational; nothing ranks by it).
+std::string measured_on(const std::string& timing_json) {
+  const auto j = nlohmann::json::parse(timing_json, nullptr, false);
+  if (!j.is_object() || !j.contains("measured_on") || !j["measured_on"].is_string()) return "";
+  return j["measured_on"].get<std::string>();
+}
 
 // Column c as a number: stored as INTEGER or REAL and finite; text ('abc'), a blob or Inf is refused
 // (SQLite would read text as 0 and keep Inf, and a replay would rank by it).
@@ -66,6 +74,7 @@ Evaluation read_eval(Stmt& s) {
     e.tflops = number(s, 9, "tflops");
     e.speedup_vs_cudnn = number(s, 10, "speedup_vs_cudnn");
     e.error = s.text(11);
+    e.gpu_uuid = measured_on(s.text(12));
   });
   return e;
 }
@@ -104,6 +113,10 @@ void ResultsDb::put(const EvalContext& ctx, const Evaluation& e, const std::stri
   s.bind(17, e.error).bind(18, timing_json);
   s.step();
   tx.commit();
+}
+
+std::string ResultsDb::measured_on_json(const Evaluation& e) {
+  return e.gpu_uuid.empty() ? "{}" : json_text(nlohmann::json{{"measured_on", e.gpu_uuid}});
 }
 
 std::vector<Evaluation> ResultsDb::all(const EvalContext& ctx) {

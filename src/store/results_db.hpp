@@ -79,6 +79,9 @@ class ResultsDb {
   // Insert or replace, in one transaction. The key's source hash is e.source_hash when set (a proposer
   // source changes it), else ctx.source_hash. timing_json: the full timing statistics.
   void put(const EvalContext& ctx, const Evaluation& e, const std::string& timing_json = "{}");
+  // timing_json of an evaluation measured on another GPU than the context's (e.gpu_uuid set: an MPI rank):
+  // {"measured_on": uuid}, which find()/all() read back into Evaluation::gpu_uuid. "{}" otherwise.
+  static std::string measured_on_json(const Evaluation& e);
   // Every stored evaluation matching ctx (empty fields match anything), oldest first.
   std::vector<Evaluation> all(const EvalContext& ctx);
   // Profiler metrics (schema v2) of a stored evaluation; UserError when it is not stored.

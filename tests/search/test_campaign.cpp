@@ -13,6 +13,7 @@
 #include "core/error.hpp"
 #include "search/campaign.hpp"
 #include "search/workload.hpp"
+#include "store/results_db.hpp"  // shape_key
 
 using namespace attnlab;
 namespace fs = std::filesystem;
@@ -294,4 +295,34 @@ TEST(Campaign, AnInterruptedCampaignResumesWithoutRepeatingAnEvaluation) {
   EXPECT_EQ(calls_third, 0);
   fs::remove_all(whole);
   fs::remove_all(cut);
+}
+
+TEST(Campaign, FinalistsAreRetimedOnOneGpuBeforeTheyEnterTheTable) {
+  // Evaluations from several GPUs (MPI ranks): each bucket's chosen config and default re-timed by one runner.
+  const fs::path dir = fresh_dir("retime");
+  json w = llama();
+  w["prefill"]["seqlens"] = {512, 8192};
+  w["masks"] = {"none"};
+  int calls = 0;
+  CampaignOptions o = options(dir, w, &calls);
+  std::vector<std::string> retimed;
+  o.retime = [&](const GpuEvalOptions& go, const TileConfig& c, double& cudnn_us) {
+    retimed.push_back(shape_key(go.target) + " " + c.name());
+    cudnn_us = go.target.flops() / 500e12 * 1e6;  // cuDNN at 500 TFLOP/s on "that GPU"
+    Evaluation e;
+    e.config = c;
+    e.compiled = e.correct = true;
+    e.tflops = 123;
+    return e;
+  };
+  const CampaignResult r = run_campaign(o);
+  ASSERT_EQ(r.table.entries.size(), 2u);
+  EXPECT_GE(retimed.size(), 2u);
+  EXPECT_LE(retimed.size(), 4u) << "chosen and default per bucket, nothing else";
+  for (auto& e : r.table.entries) {
+    EXPECT_DOUBLE_EQ(e.tflops, 123);
+    EXPECT_DOUBLE_EQ(e.default_tflops, 123);
+    EXPECT_NEAR(e.best_peer_tflops, 500, 1e-6);
+  }
+  fs::remove_all(dir);
 }
