@@ -123,6 +123,8 @@ ExportResult export_package(const ExportOptions& o, const std::function<void(con
     const fs::path lib = tmp / "lib" / "libattnlab_flash.so";
     const std::vector<std::string> argv = {cxx, "-std=c++17", "-O1", "-fPIC", "-shared", "-o", lib.string(),
                                            (tmp / "src" / "library.cpp").string(), "-Wa,-I" + (tmp / "src").string(),
+                                           "-Wl,-u,attnlab_flash_fwd,-u,attnlab_flash_choose_config,-u,attnlab_last_error,"
+                                           "-u,attnlab_flash_abi_version,-u,attnlab_flash_archs,-u,attnlab_flash_build_info",
                                            archive, "-Wl,--version-script=" + (tmp / "src" / "exports.map").string(),
                                            "-Wl,--no-undefined", "-Wl,--exclude-libs,ALL", "-Wl,-soname,libattnlab_flash.so",
                                            "-static-libstdc++", "-static-libgcc", "-ldl", "-lpthread"};
