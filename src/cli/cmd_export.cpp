@@ -6,6 +6,7 @@
 #include "cli/commands.hpp"
 #include "cli/common_options.hpp"
 #include "core/dtype.hpp"
+#include "core/error.hpp"
 #include "export/export_package.hpp"
 
 namespace attnlab::cli {

@@ -74,6 +74,8 @@ TEST(Export, PackageForSm90aAndSm80) {
   EXPECT_TRUE(sm80);
   auto archs = reinterpret_cast<const char* (*)()>(dlsym(e.lib, "attnlab_flash_archs"));
   EXPECT_STREQ(archs(), "sm_90a,sm_80");
+  // only the C API is visible (the version script): the package table the library holds is not
+  EXPECT_EQ(dlsym(e.lib, "attnlab_flash_embedded_package"), nullptr);
 }
 
 TEST(Export, EmbeddedDispatchLookupAndFallback) {
