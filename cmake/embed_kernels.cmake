@@ -1,6 +1,6 @@
 # Writes OUT: a C++ file defining attnlab::embedded_kernel_headers(), the text of every .cuh under ROOT
 # keyed by its path relative to ROOT, so NVRTC can #include them without touching the filesystem.
-# Optional: GLOBS (patterns under ROOT separated by '|', default *.cuh), FUNCTION (default
+# Optional: GLOBS (patterns under ROOT separated by ',', default *.cuh), FUNCTION (default
 # embedded_kernel_headers), HEADER (the header declaring it): `attnlab export`'s package files use the same.
 if(NOT GLOBS)
   set(GLOBS "*.cuh")
@@ -11,7 +11,7 @@ endif()
 if(NOT HEADER)
   set(HEADER runtime/embedded_kernels.hpp)
 endif()
-string(REPLACE "|" ";" GLOBS "${GLOBS}")
+string(REPLACE "," ";" GLOBS "${GLOBS}")
 set(files)
 foreach(G ${GLOBS})
   file(GLOB_RECURSE found RELATIVE ${ROOT} ${ROOT}/${G})

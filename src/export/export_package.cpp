@@ -59,7 +59,8 @@ std::string read_bytes(const fs::path& p) {
 
 // The exported library's symbol version node: only the C API is visible; ABI 1's names stay bound to it.
 constexpr const char* kVersionScript =
-    "ATTNLAB_FLASH_1 {\n  global:\n    attnlab_flash_*;\n    attnlab_last_error;\n  local:\n    *;\n};\n";
+    "ATTNLAB_FLASH_1 {\n  global:\n    attnlab_flash_fwd;\n    attnlab_flash_choose_config;\n    attnlab_last_error;\n"
+    "    attnlab_flash_abi_version;\n    attnlab_flash_archs;\n    attnlab_flash_build_info;\n  local:\n    *;\n};\n";
 }  // namespace
 
 std::string default_runtime_archive() {
@@ -126,7 +127,7 @@ ExportResult export_package(const ExportOptions& o, const std::function<void(con
                                            "-Wl,-u,attnlab_flash_fwd,-u,attnlab_flash_choose_config,-u,attnlab_last_error,"
                                            "-u,attnlab_flash_abi_version,-u,attnlab_flash_archs,-u,attnlab_flash_build_info",
                                            archive, "-Wl,--version-script=" + (tmp / "src" / "exports.map").string(),
-                                           "-Wl,--no-undefined", "-Wl,--exclude-libs,ALL", "-Wl,-soname,libattnlab_flash.so",
+                                           "-Wl,--no-undefined", "-Wl,-soname,libattnlab_flash.so",
                                            "-static-libstdc++", "-static-libgcc", "-ldl", "-lpthread"};
     progress("linking lib/libattnlab_flash.so");
     if (const ProcessResult link = run_process(argv, {.timeout_s = 600}); !link.ok())
