@@ -8,7 +8,7 @@ struct FlashFwdParams {
   const void* k;
   const void* v;
   void* o;
-  float* lse;
+  float* lse;               // null: not written (the exported C API's optional LSE; the lab always passes one)
   long long q_batch_stride, k_batch_stride, v_batch_stride, o_batch_stride;
   int q_row_stride, k_row_stride, v_row_stride, o_row_stride;
   int q_head_stride, k_head_stride, v_head_stride, o_head_stride;

@@ -24,7 +24,7 @@ __device__ __forceinline__ void store_output(float (&o)[Cfg::kMTiles][Cfg::kDTil
         const u32 packed = pack2<Cfg::kBF16>(o[mt][dt][2 * h] * inv[mt][h], o[mt][dt][2 * h + 1] * inv[mt][h]);
         *reinterpret_cast<u32*>(s_out + Layout::offset(row, dt * 8 + 2 * t)) = packed;
       }
-      if (t == 0 && row < rows_valid) lse_gmem[row] = lse[mt][h];
+      if (lse_gmem && t == 0 && row < rows_valid) lse_gmem[row] = lse[mt][h];
     }
   }
   __syncthreads();

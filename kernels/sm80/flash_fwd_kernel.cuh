@@ -36,7 +36,8 @@ __device__ __forceinline__ void flash_fwd_impl(const FlashFwdParams& p, u16* sme
   const u16* v = static_cast<const u16*>(p.v) + batch * p.v_batch_stride + head_k * p.v_head_stride;
   u16* o = static_cast<u16*>(p.o) + batch * p.o_batch_stride + head * p.o_head_stride +
            (long long)m_block * BM * p.o_row_stride;
-  float* lse = p.lse + ((long long)batch * p.heads + head) * p.seqlen_q + (long long)m_block * BM;
+  // LSE is optional (the exported C API): null, nothing is written
+  float* lse = p.lse ? p.lse + ((long long)batch * p.heads + head) * p.seqlen_q + (long long)m_block * BM : nullptr;
 
   const int rows_valid = min(BM, p.seqlen_q - m_block * BM);
   const int causal_offset = p.seqlen_k - p.seqlen_q;

@@ -44,7 +44,7 @@ __device__ __forceinline__ void store_tile(const Sm90FwdParams& p, const SmemPla
       st_shared_b32(addr, pack2<Cfg::kBF16>(o[0][dt][2 * h] * inv[0][h], o[0][dt][2 * h + 1] * inv[0][h]));
     }
     const int row = t.m_block * Cfg::kBlockM + wg * 64 + r;
-    if (t4 == 0 && row < f.seqlen_q) f.lse[((long long)t.batch * f.heads + t.head) * f.seqlen_q + row] = lse[0][h];
+    if (f.lse && t4 == 0 && row < f.seqlen_q) f.lse[((long long)t.batch * f.heads + t.head) * f.seqlen_q + row] = lse[0][h];
   }
   fence_proxy_async_smem();
   named_barrier_sync(kEpilogueBarrier0 + wg, 128);

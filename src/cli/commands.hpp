@@ -19,5 +19,6 @@ void add_inspect(CLI::App& app);
 void add_profile(CLI::App& app);
 void add_report(CLI::App& app);
 void add_evidence(CLI::App& app);
+void add_export(CLI::App& app);
 
 }  // namespace attnlab::cli

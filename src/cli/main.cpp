@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   attnlab::cli::add_profile(app);
   attnlab::cli::add_report(app);
   attnlab::cli::add_evidence(app);
+  attnlab::cli::add_export(app);
   attnlab::cli::decimal_integers_only(app);
   // Messages may quote file or config names: control bytes (terminal escapes) are shown as '?'.
   const auto error_line = [](const std::string& what) {

@@ -1,14 +1,12 @@
 #include "runtime/driver_api.hpp"
 
-#include <cuda_runtime_api.h>
-
 #include <mutex>
 #include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
 
-#include "runtime/cuda_check.hpp"
+#include "runtime/driver_entry.hpp"
 
 namespace attnlab::driver {
 namespace {
@@ -31,12 +29,7 @@ struct Table {
 
 template <class Fn>
 void resolve(const char* symbol, Fn& fn) {
-  void* p = nullptr;
-  cudaDriverEntryPointQueryResult status{};
-  ATTN_CUDA(cudaGetDriverEntryPointByVersion(symbol, &p, 12000, cudaEnableDefault, &status));
-  if (status != cudaDriverEntryPointSuccess || !p)
-    throw std::runtime_error(fmt::format("CUDA driver entry point {} not found", symbol));
-  fn = reinterpret_cast<Fn>(p);
+  fn = reinterpret_cast<Fn>(entry_point(symbol));
 }
 
 const Table& table() {

@@ -1,7 +1,8 @@
 #pragma once
 // The few driver-API entry points attnlab needs (module load, function lookup, launch), resolved at run
-// time through cudart's cudaGetDriverEntryPointByVersion. Nothing links libcuda, so the binary runs on
-// machines without a driver (CI) and reports "no CUDA device" there. cuda.h is used for types only.
+// time (runtime/driver_entry.hpp: through cudart's cudaGetDriverEntryPointByVersion in attnlab, through
+// dlopen in the exported library). Nothing links libcuda, so the binary runs on machines without a driver
+// (CI) and reports "no CUDA device" there. cuda.h is used for types only.
 #include <cuda.h>
 #include <cuda_runtime_api.h>
 
