@@ -214,27 +214,95 @@ void retime_finalists(const CampaignOptions& o, CampaignResult& res, const std::
 }
 }  // namespace
 
-CampaignResult run_campaign(const CampaignOptions& o) {
-  auto log = [&](const std::string& s) {
-    if (o.log) o.log(s);
-  };
-  if (o.workload.groups.empty()) throw UserError("the workload has no shapes");
-  const DeviceInfo dev = o.device ? *o.device : require_device();
-  const ArchLimits limits{dev.arch(), dev.smem_per_block_optin};
-  const Family family = o.family.empty() ? limits.best_family() : parse_family(o.family);
-  fs::create_directories(o.out_dir);
-  const auto t0 = Clock::now();
-  CampaignResult res;
+namespace {
+// One campaign's state while it runs; each step a method (run_campaign below strings them together).
+class CampaignRun {
+ public:
+  explicit CampaignRun(const CampaignOptions& o)
+      : o_(o),
+        dev_(o.device ? *o.device : require_device()),
+        limits_{dev_.arch(), dev_.smem_per_block_optin},
+        family_(o.family.empty() ? limits_.best_family() : parse_family(o.family)),
+        planned_(o.workload.problems()) {}
+
+  CampaignResult run() {
+    fs::create_directories(o_.out_dir);
+    for (const ProbeGroup& g : o_.workload.groups) {
+      std::vector<size_t> idx = probe_group(g);
+      if (o_.refine) idx = refine_group(g, idx);
+      auto buckets = cut_buckets(res_.probes, idx, o_.tolerance);
+      res_.buckets.insert(res_.buckets.end(), buckets.begin(), buckets.end());
+    }
+    set_bucket_ranges(res_.probes, res_.buckets);
+    if (o_.retime) retime_finalists(o_, res_, [&](const std::string& s) { log(s); });
+    res_.wall_s = seconds_since(t0_);
+    json env = capture_environment();
+    env["workload"] = o_.workload.name;
+    res_.table = campaign_dispatch(res_.probes, res_.buckets, dev_.arch(), family_name(family_), env);
+    return res_;
+  }
+
+ private:
+  void log(const std::string& s) const {
+    if (o_.log) o_.log(s);
+  }
+
+  // Every problem of a group in ascending length, each seeded from the group's previous probe and from the same
+  // length in the other groups of this dtype and head dim (transfer). Returns the probes' indices.
+  std::vector<size_t> probe_group(const ProbeGroup& g) {
+    std::vector<size_t> idx;
+    for (const AttnProblem& p : g.problems) {
+      std::vector<ProbeResult> neighbours;  // copies: res_.probes grows below
+      if (!idx.empty()) neighbours.push_back(res_.probes[idx.back()]);
+      for (auto& q : res_.probes)
+        if (q.group != g.name && q.length() == g.length_of(p) && q.problem.dtype == p.dtype && q.problem.head_dim == p.head_dim)
+          neighbours.push_back(q);
+      res_.probes.push_back(probe(g, p, false, neighbours));
+      idx.push_back(res_.probes.size() - 1);
+    }
+    return idx;
+  }
+
+  // One midpoint probe between neighbours that do not merge and lie >= 2x apart, seeded with both; the group's
+  // indices with the refinements in length order.
+  std::vector<size_t> refine_group(const ProbeGroup& g, const std::vector<size_t>& idx) {
+    std::vector<std::pair<size_t, AttnProblem>> mids;
+    for (size_t k = 0; k + 1 < idx.size(); ++k) {
+      const ProbeResult &a = res_.probes[idx[k]], &b = res_.probes[idx[k + 1]];
+      if (a.best_tflops <= 0 || b.best_tflops <= 0 || mergeable(a, b, o_.tolerance) || b.length() < 2 * a.length()) continue;
+      mids.emplace_back(k, probe_between(a.problem, geometric_mid(a.length(), b.length()), g.decode));
+    }
+    planned_ += mids.size();
+    std::vector<size_t> refined = idx;
+    for (auto it = mids.rbegin(); it != mids.rend(); ++it) {  // from the back, so earlier positions stay valid
+      const size_t k = it->first;
+      const std::vector<ProbeResult> ns{res_.probes[idx[k]], res_.probes[idx[k + 1]]};
+      res_.probes.push_back(probe(g, it->second, true, ns));
+      refined.insert(refined.begin() + long(k) + 1, res_.probes.size() - 1);
+    }
+    return refined;
+  }
+
+  // Gen 0 of a probe: the family's default for it, the neighbours' two best (best first), the micro Top-K.
+  std::vector<TileConfig> seeds_for(const AttnProblem& p, const std::vector<ProbeResult>& neighbours) {
+    std::vector<TileConfig> seeds{default_config_for(p, limits_, family_, dev_.sm_count)};
+    auto add = [&](const TileConfig& c) {
+      if (c.family != family_ || !c.constraint_violation(p.head_dim, limits_).empty()) return;
+      if (std::none_of(seeds.begin(), seeds.end(), [&](auto& s) { return s.name() == c.name(); })) seeds.push_back(c);
+    };
+    for (const ProbeResult& n : neighbours)
+      for (size_t k = 0; k < n.tflops.size() && k < 2; ++k) add(TileConfig::parse(n.tflops[k].first));
+    for (auto& c : micro_seeds(p)) add(c);
+    return seeds;
+  }
 
   // Microbenchmark Top-K per (dtype, head dim), cached in out_dir (a resumed campaign does not re-run it).
-  std::map<std::string, std::vector<TileConfig>> micro_top;
-  auto micro_seeds = [&](const AttnProblem& p) -> const std::vector<TileConfig>& {
+  const std::vector<TileConfig>& micro_seeds(const AttnProblem& p) {
     const std::string key = fmt::format("{}_d{}", dtype_name(p.dtype), p.head_dim);
-    auto it = micro_top.find(key);
-    if (it != micro_top.end()) return it->second;
-    std::vector<TileConfig>& top = micro_top[key];
-    if (!o.micro) return top;
-    const fs::path cache = fs::path(o.out_dir) / fmt::format("micro_{}.json", key);
+    if (auto it = micro_top_.find(key); it != micro_top_.end()) return it->second;
+    std::vector<TileConfig>& top = micro_top_[key];
+    if (!o_.micro) return top;
+    const fs::path cache = fs::path(o_.out_dir) / fmt::format("micro_{}.json", key);
     if (fs::exists(cache)) {
       for (auto& n : read_json_file(cache.string())["top"]) top.push_back(TileConfig::parse(n.get<std::string>()));
       return top;
@@ -242,61 +310,51 @@ CampaignResult run_campaign(const CampaignOptions& o) {
     MicroOptions mo;
     mo.head_dim = p.head_dim;
     mo.dtype = p.dtype;
-    mo.max_time_s = o.micro_time_s;
-    auto configs = valid_space(p.head_dim, limits, KnobValues::of(family, o.space));
+    mo.max_time_s = o_.micro_time_s;
+    auto configs = valid_space(p.head_dim, limits_, KnobValues::of(family_, o_.space));
     log(fmt::format("micro: {} configs for {} d={}", configs.size(), dtype_name(p.dtype), p.head_dim));
     auto results = run_microbench(configs, mo);
     std::sort(results.begin(), results.end(), [](auto& a, auto& b) { return a.tflops > b.tflops; });
     json names = json::array();
     for (auto& r : results)
-      if (r.error.empty() && r.tflops > 0 && int(top.size()) < o.micro_top) {
+      if (r.error.empty() && r.tflops > 0 && int(top.size()) < o_.micro_top) {
         top.push_back(r.config);
         names.push_back(r.config.name());
       }
-    write_file_atomic(cache.string(),
-                      json_text({{"top", names}, {"head_dim", p.head_dim}, {"dtype", dtype_name(p.dtype)}}, 1) + "\n");
+    write_file_atomic(cache.string(), json_text({{"top", names}, {"head_dim", p.head_dim}, {"dtype", dtype_name(p.dtype)}}, 1) + "\n");
     return top;
-  };
+  }
 
-  // Probe every problem of a group in ascending length; `done` collects them for transfer to later probes.
-  size_t planned = o.workload.problems(), finished = 0;
-  auto run_probe = [&](const ProbeGroup& g, const AttnProblem& p, bool refinement,
-                       const std::vector<const ProbeResult*>& neighbours) -> ProbeResult {
+  TuneSessionOptions tune_options(const AttnProblem& p, std::vector<TileConfig> seeds) const {
+    TuneSessionOptions t;
+    t.target = p;
+    t.family = family_name(family_);
+    t.space = o_.space;
+    t.strategy = "seeded";
+    t.tune.budget = o_.budget;
+    t.tune.population = o_.population;
+    t.tune.rng_seed = o_.rng_seed;
+    t.tune.seeds = std::move(seeds);
+    t.db = o_.db;
+    t.out_dir = (fs::path(o_.out_dir) / "probes" / shape_key(p)).string();
+    t.run_id = fmt::format("campaign-{}-{}", o_.workload.name, shape_key(p));
+    t.fresh = o_.fresh;
+    t.resume = true;
+    t.max_time_s = o_.max_time_s;
+    t.device = dev_;
+    t.runner = o_.runner;
+    return t;
+  }
+
+  ProbeResult probe(const ProbeGroup& g, const AttnProblem& p, bool refinement, const std::vector<ProbeResult>& neighbours) {
     ProbeResult r;
     r.group = g.name;
     r.decode = g.decode;
     r.refinement = refinement;
     r.problem = p;
-    const TileConfig def = default_config_for(p, limits, family, dev.sm_count);
-    r.default_config = def.name();
-    std::vector<TileConfig> seeds{def};
-    auto add_seed = [&](const std::string& name) {
-      TileConfig c = TileConfig::parse(name);
-      if (c.family != family || !c.constraint_violation(p.head_dim, limits).empty()) return;
-      if (std::none_of(seeds.begin(), seeds.end(), [&](auto& s) { return s.name() == c.name(); })) seeds.push_back(c);
-    };
-    for (const ProbeResult* n : neighbours)  // transfer: what served the neighbours best, best first
-      for (size_t k = 0; k < n->tflops.size() && k < 2; ++k) add_seed(n->tflops[k].first);
-    for (auto& c : micro_seeds(p)) add_seed(c.name());
-    TuneSessionOptions t;
-    t.target = p;
-    t.family = family_name(family);
-    t.space = o.space;
-    t.strategy = "seeded";
-    t.tune.budget = o.budget;
-    t.tune.population = o.population;
-    t.tune.rng_seed = o.rng_seed;
-    t.tune.seeds = seeds;
-    t.db = o.db;
-    t.out_dir = (fs::path(o.out_dir) / "probes" / shape_key(p)).string();
-    t.run_id = fmt::format("campaign-{}-{}", o.workload.name, shape_key(p));
-    t.fresh = o.fresh;
-    t.resume = true;
-    t.max_time_s = o.max_time_s;
-    t.device = dev;
-    t.runner = o.runner;
+    r.default_config = default_config_for(p, limits_, family_, dev_.sm_count).name();
     const auto tp = Clock::now();
-    const TuneSessionResult s = run_tune_session(t);
+    const TuneSessionResult s = run_tune_session(tune_options(p, seeds_for(p, neighbours)));
     r.wall_s = seconds_since(tp);
     r.stop_reason = s.result.stop_reason;
     r.evaluations = int(s.history.size());
@@ -307,64 +365,40 @@ CampaignResult run_campaign(const CampaignOptions& o) {
     std::stable_sort(r.tflops.begin(), r.tflops.end(), [](auto& a, auto& b) { return a.second > b.second; });
     if (!r.tflops.empty()) std::tie(r.best_config, r.best_tflops) = r.tflops.front();
     r.default_tflops = r.tflops_of(r.default_config);
-    ++finished;
-    res.evaluations += r.evaluations;
-    res.cache_hits += r.cache_hits;
-    const double el = seconds_since(t0);
-    const double eta = finished < planned ? el / double(finished) * double(planned - finished) : 0;
+    res_.evaluations += r.evaluations;
+    res_.cache_hits += r.cache_hits;
+    progress(g, r);
+    return r;
+  }
+
+  // One line per probe: a bar over the campaign, the probe's best and ratios, elapsed and ETA.
+  void progress(const ProbeGroup& g, const ProbeResult& r) {
+    ++finished_;
+    const double el = seconds_since(t0_);
+    const double eta = finished_ < planned_ ? el / double(finished_) * double(planned_ - finished_) : 0;
     log(fmt::format("{} {}/{} {}{} {}: best {} {:.1f} TFLOP/s ({:.2f}x default, {:.2f}x cuDNN), {} evals ({} cached), "
                     "{} | elapsed {}, ETA {}",
-                    bar(finished, planned), finished, planned, refinement ? "refine " : "", g.name, p.describe(),
+                    bar(finished_, planned_), finished_, planned_, r.refinement ? "refine " : "", g.name, r.problem.describe(),
                     r.best_config.empty() ? "none" : r.best_config, r.best_tflops,
                     r.default_tflops > 0 ? r.best_tflops / r.default_tflops : 0.0,
                     r.cudnn_tflops > 0 ? r.best_tflops / r.cudnn_tflops : 0.0, r.evaluations, r.cache_hits,
                     duration_text(r.wall_s), duration_text(el), duration_text(eta)));
-    return r;
-  };
-
-  for (const ProbeGroup& g : o.workload.groups) {
-    std::vector<size_t> idx;
-    for (const AttnProblem& p : g.problems) {
-      std::vector<const ProbeResult*> neighbours;
-      if (!idx.empty()) neighbours.push_back(&res.probes[idx.back()]);
-      for (auto& q : res.probes)  // the same length in another group of this dtype and head dim
-        if (q.group != g.name && q.length() == g.length_of(p) && q.problem.dtype == p.dtype &&
-            q.problem.head_dim == p.head_dim)
-          neighbours.push_back(&q);
-      res.probes.push_back(run_probe(g, p, false, neighbours));
-      idx.push_back(res.probes.size() - 1);
-    }
-    if (o.refine) {  // one midpoint between neighbours that do not merge and lie >= 2x apart
-      std::vector<std::pair<size_t, AttnProblem>> mids;
-      for (size_t k = 0; k + 1 < idx.size(); ++k) {
-        const ProbeResult &a = res.probes[idx[k]], &b = res.probes[idx[k + 1]];
-        if (a.best_tflops <= 0 || b.best_tflops <= 0 || mergeable(a, b, o.tolerance) || b.length() < 2 * a.length())
-          continue;
-        mids.emplace_back(k, probe_between(a.problem, geometric_mid(a.length(), b.length()), g.decode));
-      }
-      planned += mids.size();
-      std::vector<size_t> refined = idx;
-      for (auto it = mids.rbegin(); it != mids.rend(); ++it) {
-        const size_t k = it->first;
-        // copy the pointers' targets' indices now: push_back may move res.probes
-        const size_t ia = idx[k], ib = idx[k + 1];
-        std::vector<ProbeResult> ns{res.probes[ia], res.probes[ib]};
-        ProbeResult r = run_probe(g, it->second, true, {&ns[0], &ns[1]});
-        res.probes.push_back(std::move(r));
-        refined.insert(refined.begin() + long(k) + 1, res.probes.size() - 1);
-      }
-      idx = refined;
-    }
-    auto buckets = cut_buckets(res.probes, idx, o.tolerance);
-    res.buckets.insert(res.buckets.end(), buckets.begin(), buckets.end());
   }
-  set_bucket_ranges(res.probes, res.buckets);
-  if (o.retime) retime_finalists(o, res, log);
-  res.wall_s = seconds_since(t0);
-  json env = capture_environment();
-  env["workload"] = o.workload.name;
-  res.table = campaign_dispatch(res.probes, res.buckets, dev.arch(), family_name(family), env);
-  return res;
+
+  const CampaignOptions& o_;
+  const DeviceInfo dev_;
+  const ArchLimits limits_;
+  const Family family_;
+  const Clock::time_point t0_ = Clock::now();
+  size_t planned_, finished_ = 0;
+  std::map<std::string, std::vector<TileConfig>> micro_top_;
+  CampaignResult res_;
+};
+}  // namespace
+
+CampaignResult run_campaign(const CampaignOptions& o) {
+  if (o.workload.groups.empty()) throw UserError("the workload has no shapes");
+  return CampaignRun(o).run();
 }
 
 json campaign_to_json(const CampaignResult& r, const json& environment) {
