@@ -12,6 +12,7 @@
 #include "backends/custom/tile_config.hpp"
 #include "core/error.hpp"
 #include "search/campaign.hpp"
+#include "search/synthetic_runner.hpp"
 #include "search/workload.hpp"
 #include "store/results_db.hpp"  // shape_key
 
@@ -38,24 +39,9 @@ json llama() {
           {"masks", {"causal", "none"}}};
 }
 
-DeviceInfo fake_h100() {
-  DeviceInfo d;
-  d.name = "fake H100";
-  d.uuid = "GPU-fake-campaign";
-  d.cc_major = 9;
-  d.sm_count = 132;
-  d.smem_per_block_optin = 232448;
-  d.driver_version = 13000;
-  return d;
-}
-
-// TFLOP/s of a config on a problem: short prefills want 64-row tiles, long ones 128-row tiles; within a row count
-// the configs differ by < 1 % (deterministic by name), so any of them serves a probe within the 2 % tolerance.
-double landscape(const TileConfig& c, const AttnProblem& p) {
-  const double want = p.seqlen_q <= 2048 ? 64 : 128;
-  const double noise = double(std::hash<std::string>{}(c.name()) % 100) / 100.0 * 0.009;
-  return 600 * (1 - 0.2 * std::abs(std::log2(c.tile_rows() / want))) * (1 - noise);
-}
+// The device and landscape of `--simulate landscape` (search/synthetic_runner): short prefills want 64-row tiles,
+// long ones 128-row tiles, configs of one row count within 1 % of each other; cuDNN at 550 TFLOP/s.
+double landscape(const TileConfig& c, const AttnProblem& p) { return synthetic_tflops(c, p); }
 
 class LandscapeRunner : public EvalRunner {
  public:
@@ -90,7 +76,7 @@ CampaignOptions options(const fs::path& dir, const json& workload, int* calls, i
   o.micro = false;
   o.db = (dir / "c.db").string();
   o.out_dir = dir.string();
-  o.device = fake_h100();
+  o.device = simulated_device(0);
   o.runner = [calls, fail_after](const GpuEvalOptions& go) {
     return std::make_unique<LandscapeRunner>(go.target, calls, fail_after);
   };
