@@ -20,5 +20,6 @@ void add_profile(CLI::App& app);
 void add_report(CLI::App& app);
 void add_evidence(CLI::App& app);
 void add_export(CLI::App& app);
+void add_check_source(CLI::App& app);
 
 }  // namespace attnlab::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   attnlab::cli::add_micro(app);
   attnlab::cli::add_ceilings(app);
   attnlab::cli::add_tune(app);
+  attnlab::cli::add_check_source(app);
   attnlab::cli::add_campaign(app);
   attnlab::cli::add_db(app);
   attnlab::cli::add_inspect(app);

@@ -3,6 +3,7 @@
 #include <nvrtc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <filesystem>
@@ -62,6 +63,8 @@ CompiledKernel compile_uncached(const CompileRequest& req) {
   for (auto& h : headers) {
     names.push_back(h.path.c_str());
     texts.push_back(h.text.c_str());
+    for (auto& o : req.header_overrides)
+      if (o.path == h.path) texts.back() = o.text.c_str();
   }
   nvrtcProgram prog;
   nvrtcResult r = nvrtcCreateProgram(&prog, req.source.c_str(), (req.name + ".cu").c_str(), int(headers.size()),
@@ -99,6 +102,7 @@ std::string cache_key(const CompileRequest& req) {
   ContentHash h;
   h.add(key_text(req)).add(req.source);
   for (auto& f : embedded_kernel_headers()) h.add(f.path).add(f.text);
+  for (auto& o : req.header_overrides) h.add("override:" + o.path).add(o.text);
   return h.hex();
 }
 
@@ -141,7 +145,14 @@ CompiledKernel compile(const CompileRequest& req) {
     };
     if (auto why = include_violation(req.source, embedded); !why.empty())
       throw CompileError(fmt::format("{}: refused before compiling: {}", req.name, why), "");
+    for (auto& o : req.header_overrides)
+      if (auto why = include_violation(o.text, embedded); !why.empty())
+        throw CompileError(fmt::format("{}: refused before compiling: {}: {}", req.name, o.path, why), "");
   }
+  for (auto& o : req.header_overrides)
+    if (!std::any_of(embedded_kernel_headers().begin(), embedded_kernel_headers().end(),
+                     [&](const EmbeddedFile& h) { return h.path == o.path; }))
+      throw CompileError(fmt::format("{}: {} is not an embedded kernel header", req.name, o.path), "");
   static std::mutex memo_mutex;
   static std::unordered_map<std::string, CompiledKernel> memo;
   const std::string key = cache_key(req);

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "runtime/cubin.hpp"
+#include "runtime/embedded_kernels.hpp"
 #include "runtime/kernel_cache.hpp"  // kernel_cache_dir()
 
 namespace attnlab {
@@ -20,6 +21,10 @@ struct CompileRequest {
   // an embedded header (include_policy.hpp; absolute paths, '..' and computed includes are refused);
   // NVRTC then gets no -I and --no-source-include, so it can open no host file; the log is capped.
   bool untrusted = false;
+  // Embedded headers replaced by these texts for this compilation (a source candidate's patched kernel
+  // files, backends/custom/kernel_patch.hpp); each path must name an embedded header. Part of the key;
+  // for an untrusted request their includes are checked like the source's.
+  std::vector<EmbeddedFile> header_overrides;
 };
 
 // The most of an NVRTC log kept for an untrusted source (stored in the results database, sent back to

@@ -13,6 +13,7 @@
 
 #include "backends/backend.hpp"
 #include "backends/custom/flash_kernel.hpp"
+#include "backends/custom/kernel_patch.hpp"
 #include "check/checker.hpp"
 #include "check/inputs.hpp"
 #include "core/error.hpp"
@@ -80,7 +81,13 @@ class KernelBackend : public AttentionBackend {
 std::string evaluation_source_hash(const std::string& kernel_source) {
   if (kernel_source.empty()) return embedded_kernels_hash();
   ContentHash h;
-  h.add(embedded_kernels_hash()).add(kernel_source);
+  h.add(embedded_kernels_hash());
+  if (!is_edits_document(kernel_source)) return h.add(kernel_source).hex();
+  try {  // edits: every patched file, so the key is what is compiled, not how the edits were written
+    for (const auto& f : apply_kernel_edits(kernel_source)) h.add(f.path).add(f.text);
+  } catch (const UserError&) {
+    h.add(kernel_source);  // edits that do not apply fail to compile; keyed by their text
+  }
   return h.hex();
 }
 

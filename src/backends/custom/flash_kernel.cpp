@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "backends/custom/family.hpp"
+#include "backends/custom/kernel_patch.hpp"
 #include "core/error.hpp"
 #include "runtime/cuda_check.hpp"
 #include "runtime/cubin_state.hpp"
@@ -33,9 +34,17 @@ CompiledKernel compile_flash(const TileConfig& cfg, DType dtype, int head_dim, c
                              const std::string& kernel_source) {
   if (auto why = cfg.constraint_violation(head_dim, ArchLimits::for_arch(arch)); !why.empty())
     throw UserError(fmt::format("config {} is invalid for d={} on {}: {}", cfg.name(), head_dim, arch, why));
+  // Edits (kernel_patch.hpp) replace the family's files they patch; a full text replaces its kernel shell.
+  const bool edits = is_edits_document(kernel_source);
+  std::vector<EmbeddedFile> patched;
+  if (edits) {
+    patched = apply_kernel_edits(kernel_source);
+    check_patch_family(patched, family_spec(cfg.family).name);
+  }
   CompileRequest req{fmt::format("flash_{}{}_{}_{}_d{}", v == FlashVariant::micro ? "micro" : "fwd",
                                   kernel_source.empty() ? "" : "_proposed", cfg.name(), dtype_name(dtype), head_dim),
-                      flash_entry_source(cfg, dtype, head_dim, v, kernel_source), arch, {}};
+                      flash_entry_source(cfg, dtype, head_dim, v, edits ? "" : kernel_source), arch, {}};
+  req.header_overrides = std::move(patched);
   req.untrusted = !kernel_source.empty();  // a proposer's source: includes restricted (include_policy.hpp)
   CompiledKernel k = compile(req);
   if (req.untrusted) {  // and no state that survives a launch (runtime/cubin_state.hpp), cached or not: no
