@@ -40,29 +40,22 @@ json llama() {
 }
 
 // The device and landscape of `--simulate landscape` (search/synthetic_runner): short prefills want 64-row tiles,
-// long ones 128-row tiles, configs of one row count within 1 % of each other; cuDNN at 550 TFLOP/s.
-double landscape(const TileConfig& c, const AttnProblem& p) { return synthetic_tflops(c, p); }
-
+// long ones 128-row tiles, configs of one row count within 1 % of each other; cuDNN at 550 TFLOP/s. This runner
+// counts the evaluations and can die after a number of them (the GPU going away mid-campaign).
 class LandscapeRunner : public EvalRunner {
  public:
-  LandscapeRunner(const AttnProblem& p, int* calls, int fail_after) : p_(p), calls_(calls), fail_after_(fail_after) {}
-  double cudnn_median_us() const override { return p_.flops() / 550e12 * 1e6; }  // cuDNN at 550 TFLOP/s
+  LandscapeRunner(const AttnProblem& p, int* calls, int fail_after)
+      : inner_(p, 0, SimulatedFaults{}), calls_(calls), fail_after_(fail_after) {}
+  double cudnn_median_us() const override { return inner_.cudnn_median_us(); }
   bool launches_kernels() const override { return false; }
   Evaluation run(const EvalRequest& r) override {
     if (fail_after_ >= 0 && *calls_ >= fail_after_) throw std::runtime_error("the GPU went away (test)");
     ++*calls_;
-    Evaluation e;
-    e.config = r.config;
-    e.source_hash = request_source_hash(r);
-    e.compiled = e.correct = true;
-    e.tflops = landscape(r.config, p_);
-    e.median_us = p_.flops() / (e.tflops * 1e12) * 1e6;
-    e.speedup_vs_cudnn = cudnn_median_us() / e.median_us;
-    return e;
+    return inner_.run(r);
   }
 
  private:
-  AttnProblem p_;
+  SyntheticRunner inner_;
   int* calls_;
   int fail_after_;
 };
