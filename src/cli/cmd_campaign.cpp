@@ -10,6 +10,7 @@
 #include "core/error.hpp"
 #include "io/atomic_file.hpp"
 #include "io/json_text.hpp"
+#include "runtime/device.hpp"
 #include "search/campaign.hpp"
 
 namespace fs = std::filesystem;
@@ -87,7 +88,7 @@ void add_campaign(CLI::App& app) {
     c.db = o->db;
     c.out_dir = o->out;
     run_distributed(*dist, [&](const Evaluators& ev) {
-      c.device = ev.device;
+      c.device = ev.device ? *ev.device : require_device();  // "no CUDA device" before any line of progress
       c.runner = ev.runner;
       c.retime = ev.on_rank0;  // --mpi: the finalists on rank 0's GPU
       c.log = [](const std::string& line) { fmt::print(stderr, "{}\n", line); };
