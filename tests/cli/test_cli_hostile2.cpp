@@ -93,6 +93,11 @@ TEST(CliHostile2, EverySubcommandRefusesAnOutputThatIsOneOfItsInputs) {
   for (const auto& p : probes) expect_one_line_error(p);
   // evidence reads --committed only without a GPU (with one, it measures into --out)
   if (!test::has_gpu()) expect_one_line_error({"evidence --out " + f("ev") + " --committed " + f("ev"), "is the committed evidence"});
+  // a campaign without a GPU: that one line, before any progress line or output
+  if (!test::has_gpu())
+    expect_one_line_error({"campaign --workload " + std::string(ATTNLAB_SOURCE_DIR) +
+                               "/examples/workloads/llama3-8b.json --out " + f("campaign-out"),
+                           "no CUDA device"});
   EXPECT_EQ(snapshot(dir.path), before);  // nothing written, nothing replaced
   EXPECT_EQ(snapshot(dir.path / "ev"), (std::map<std::string, std::string>{
                                            {"compare.json", R"({"results": []})"},
